@@ -1,0 +1,31 @@
+import pytest
+
+from guanxi.core.tenancy import unscoped
+
+
+@pytest.fixture(autouse=True)
+def _unscoped_outside_requests():
+    """Tests call services and selectors directly; requests through the test client still get the
+    real per-request tenant scope from the middleware."""
+    with unscoped():
+        yield
+
+
+@pytest.fixture
+def world(db):
+    from guanxi.testing import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def client_for(client, world):
+    """client_for("rep_a") → a Django test client logged in as that user."""
+    from django.test import Client
+
+    def make(name):
+        c = Client()
+        c.force_login(world.users[name])
+        return c
+
+    return make

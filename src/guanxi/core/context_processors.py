@@ -1,0 +1,8 @@
+from guanxi.core.navigation import navigation_for
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": navigation_for(request)}

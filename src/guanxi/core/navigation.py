@@ -1,0 +1,26 @@
+"""The module navigation. A module appears only when it exists and the user may use it."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.permissions import CorePerm, has_perm
+from guanxi.customers.permissions import CustomerPerm
+
+NAV = [
+    # (url name, label, icon, permission, active-path prefix)
+    ("home", _("Today"), "house", None, "/today"),
+    ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
+    ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
+    ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
+    ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
+]
+
+
+def navigation_for(request):
+    user = request.user
+    items = []
+    for name, label, icon, perm, prefix in NAV:
+        if perm is None or has_perm(user, perm):
+            items.append({"url": reverse(name), "label": label, "icon": icon,
+                          "active": request.path.startswith(prefix)})
+    return items

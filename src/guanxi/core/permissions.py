@@ -1,0 +1,126 @@
+"""Permissions: per-domain enums, a role → (permission → row scope) policy, and row rules.
+
+A grant is a permission plus the rows it reaches:
+  OWN    records the user owns
+  TEAM   records owned by anyone in the user's team (falls back to OWN without a team)
+  STORE  records of the user's store (headquarters staff and staff without a store: all stores)
+  ALL    every record of the organisation
+For CREATE-like permissions the same scope says whom the user may name as owner.
+The same table drives list filters (`row_filter`) and single-record checks (`require`),
+so pages, API, search and exports cannot disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from guanxi.core.roles import Role
+
+
+class Scope(enum.IntEnum):
+    NONE = 0
+    OWN = 1
+    TEAM = 2
+    STORE = 3
+    ALL = 4
+
+
+class Perm(enum.StrEnum):
+    """Base for each domain's permission enum; values are "<domain>.<action>"."""
+
+
+class CorePerm(Perm):
+    VIEW_AUDIT = "core.view_audit"
+    MANAGE_USERS = "core.manage_users"
+    USE_API = "core.use_api"
+
+
+_POLICY: dict[str, dict[Role, Scope]] = {}
+
+
+def register_policy(policy: Mapping[Role, Mapping[Perm, Scope]]) -> None:
+    for role, grants in policy.items():
+        for perm, scope in grants.items():
+            _POLICY.setdefault(str(perm), {})[Role(role)] = Scope(scope)
+
+
+register_policy(
+    {
+        Role.OWNER: {CorePerm.VIEW_AUDIT: Scope.ALL, CorePerm.MANAGE_USERS: Scope.ALL},
+        Role.ADMIN: {CorePerm.VIEW_AUDIT: Scope.ALL, CorePerm.MANAGE_USERS: Scope.ALL},
+    }
+)
+for _role in Role:
+    register_policy({_role: {CorePerm.USE_API: Scope.OWN}})
+
+
+def policy_table() -> dict[str, dict[Role, Scope]]:
+    """The whole matrix, for docs and the authorisation tests."""
+    return {perm: dict(grants) for perm, grants in sorted(_POLICY.items())}
+
+
+def scope_for(user, perm: Perm) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope.NONE
+    return _POLICY.get(str(perm), {}).get(Role(user.role), Scope.NONE)
+
+
+def has_perm(user, perm: Perm) -> bool:
+    return scope_for(user, perm) > Scope.NONE
+
+
+def _store_is_everything(user) -> bool:
+    return user.store_id is None or user.store.is_headquarters
+
+
+def row_filter(user, perm: Perm, *, prefix: str = "", owner: str = "owner", store: str = "store") -> Q:
+    """A Q selecting the rows `user` may reach with `perm`; prefix reaches through a relation.
+
+    The organisation is always part of it, so a selector is right even where no tenant is in scope.
+    """
+    org = Q(organization_id=user.organization_id) if user is not None and user.is_authenticated else Q(pk__in=[])
+    return org & _scope_filter(user, perm, prefix, owner, store)
+
+
+def _scope_filter(user, perm: Perm, prefix: str, owner: str, store: str) -> Q:
+    scope = scope_for(user, perm)
+    if scope == Scope.ALL:
+        return Q()
+    if scope == Scope.STORE:
+        return Q() if _store_is_everything(user) else Q(**{f"{prefix}{store}_id": user.store_id})
+    if scope == Scope.TEAM and user.team_id:
+        return Q(**{f"{prefix}{owner}__team_id": user.team_id}) | Q(**{f"{prefix}{owner}_id": user.pk})
+    if scope in (Scope.TEAM, Scope.OWN):
+        return Q(**{f"{prefix}{owner}_id": user.pk})
+    return Q(pk__in=[])
+
+
+def scoped(qs: QuerySet, user, perm: Perm, **kwargs) -> QuerySet:
+    return qs.filter(row_filter(user, perm, **kwargs))
+
+
+def require(user, perm: Perm, obj=None, **kwargs) -> None:
+    """Raise PermissionDenied unless `user` holds `perm` (on `obj`, by the same row rule as lists)."""
+    if not has_perm(user, perm):
+        raise PermissionDenied(perm)
+    if obj is not None and not scoped(type(obj)._default_manager.filter(pk=obj.pk), user, perm, **kwargs).exists():
+        raise PermissionDenied(perm)
+
+
+def assignable_owner_filter(user, perm: Perm) -> Q:
+    """Which users `user` may name as owner when holding `perm` (create/assign)."""
+    scope = scope_for(user, perm)
+    if scope == Scope.ALL:
+        return Q(organization_id=user.organization_id)
+    if scope == Scope.STORE:
+        base = Q(organization_id=user.organization_id)
+        return base if _store_is_everything(user) else base & Q(store_id=user.store_id)
+    if scope == Scope.TEAM and user.team_id:
+        return Q(organization_id=user.organization_id, team_id=user.team_id)
+    if scope in (Scope.TEAM, Scope.OWN):
+        return Q(pk=user.pk)
+    return Q(pk__in=[])

@@ -1,0 +1,5 @@
+from django.shortcuts import redirect
+
+
+def root(request):
+    return redirect("home")
