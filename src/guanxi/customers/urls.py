@@ -1,2 +1,6 @@
+from django.urls import include, path
+
 app_name = "customers"
-urlpatterns = []
+urlpatterns = [
+    path("", include("guanxi.customers.io_urls")),
+]

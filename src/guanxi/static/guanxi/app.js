@@ -1,0 +1,1 @@
+// Guanxi page behaviour (CSP-safe: no inline scripts, no eval).
