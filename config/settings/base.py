@@ -89,6 +89,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+WHITENOISE_USE_FINDERS = DEBUG  # in development, serve straight from the apps without collectstatic
 MEDIA_ROOT = E.MEDIA_ROOT
 MEDIA_URL = "/media/"  # never served directly: attachments go through an access-checked view
 ATTACHMENT_MAX_BYTES = E.ATTACHMENT_MAX_BYTES

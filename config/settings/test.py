@@ -16,5 +16,11 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A real file, not :memory:, so locking and WAL behave as in production.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test" / "guanxi-test.sqlite3")}
+    # One file per test process, so parallel runs (xdist, several terminals) never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test" / f"guanxi-test-{os.getpid()}.sqlite3")}
 AXES_ENABLED = True
+# Static files come straight from the apps (no collectstatic needed to run the tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = VAR_DIR / "test" / "static-root"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
