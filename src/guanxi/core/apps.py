@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from guanxi.core import checks  # noqa: F401
+        from guanxi.core import checks, signals  # noqa: F401

@@ -86,5 +86,15 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        scoped_to = _current.get()
+        if scoped_to is not _UNSCOPED and scoped_to is not None and self.organization_id != scoped_to:
+            raise TenantScopeError(
+                f"refusing to save {type(self).__name__} of organisation {self.organization_id} "
+                f"inside the scope of organisation {scoped_to}"
+            )
+        super().save(*args, **kwargs)
+
     # Django's internals (forward relations, cascades) use the plain base manager, so
     # deleting an organisation still cascades; reverse managers and queries are scoped.

@@ -74,3 +74,12 @@ def test_unique_constraint_without_organization_is_flagged():
     finally:
         apps.all_models["customers"].pop("loose", None)
         apps.clear_cache()
+
+
+def test_saving_a_row_into_another_organisation_inside_a_scope_is_refused(world):
+    from guanxi.customers.models import Tag
+
+    with tenancy.tenant_scope(world.org):
+        with pytest.raises(TenantScopeError):
+            Tag.objects.create(organization=world.org_b, name="smuggled")
+    assert not Tag.objects.filter(name="smuggled").exists()
