@@ -17,11 +17,11 @@ def assignable_users(*, actor, perm: Perm) -> QuerySet:
 
 
 def store_list(*, actor) -> QuerySet:
-    return Store.objects.order_by("-is_headquarters", "code")
+    return Store.objects.filter(organization_id=actor.organization_id).order_by("-is_headquarters", "code")
 
 
 def team_list(*, actor) -> QuerySet:
-    return Team.objects.select_related("store").order_by("name")
+    return Team.objects.filter(organization_id=actor.organization_id).select_related("store").order_by("name")
 
 
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor_id")
@@ -29,7 +29,7 @@ AUDIT_FILTERS = ("action", "object_type", "object_id", "actor_id")
 
 def audit_list(*, actor, filters: dict | None = None) -> QuerySet:
     require(actor, CorePerm.VIEW_AUDIT)
-    qs = AuditEntry.objects.select_related("actor")
+    qs = AuditEntry.objects.filter(organization_id=actor.organization_id).select_related("actor")
     for name, value in (filters or {}).items():
         if name in AUDIT_FILTERS and value not in (None, ""):
             qs = qs.filter(**{name: value})

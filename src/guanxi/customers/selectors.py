@@ -171,7 +171,7 @@ def customer_duplicates(
         match |= Q(phone=phone) | Q(phone2=phone)
     if email:
         match |= Q(email__iexact=email)
-    qs = Customer.objects.filter(match)
+    qs = Customer.objects.filter(organization_id=actor.organization_id).filter(match)
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     candidates = list(qs.values_list("pk", flat=True)[:50])
@@ -179,5 +179,5 @@ def customer_duplicates(
     return Duplicates(visible=visible[:10], hidden=len(candidates) - len(visible))
 
 
-def tag_list() -> QuerySet:
-    return Tag.objects.order_by("name")
+def tag_list(*, actor) -> QuerySet:
+    return Tag.objects.filter(organization_id=actor.organization_id).order_by("name")

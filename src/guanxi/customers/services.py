@@ -87,7 +87,7 @@ def _resolve_store(actor, value, perm: CustomerPerm) -> Store | None:
         return None
     store_id = value.pk if isinstance(value, Store) else value
     try:
-        store = Store.objects.filter(pk=int(store_id)).first()
+        store = Store.objects.filter(organization_id=actor.organization_id, pk=int(store_id)).first()
     except (TypeError, ValueError):
         store = None
     if store is None:
@@ -114,7 +114,7 @@ def _tags(actor, names) -> list[Tag]:
             clean.append(name)
     if len(clean) > 30:
         raise ValidationError({"tags": [_("At most 30 tags.")]})
-    existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+    existing = {t.name: t for t in Tag.objects.filter(organization_id=actor.organization_id, name__in=clean)}
     for name in clean:
         if name not in existing:
             existing[name] = Tag.objects.create(organization_id=actor.organization_id, name=name)
