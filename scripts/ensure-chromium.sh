@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The browser tests drive Debian's chromium; Playwright's own browser download cannot work here.
+set -euo pipefail
+if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "chromium or fonts-noto-cjk missing: run 'sudo apt-get install chromium fonts-noto-cjk'" >&2; exit 1
+fi
+echo "installing Debian's chromium and CJK fonts…" >&2
+apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >&2
