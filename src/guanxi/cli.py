@@ -274,8 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.func in (cmd_serve,):
         args.func(args)
         return 0
+    from django.core.exceptions import PermissionDenied, ValidationError
+
     with unscoped():  # the command line acts as the operator of the machine; commands narrow the scope
-        args.func(args)
+        try:
+            args.func(args)
+        except PermissionDenied:
+            _fail("permission denied for this user", 3)
+        except ValidationError as exc:
+            _fail(" ".join(exc.messages))
     return 0
 
 
