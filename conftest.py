@@ -11,6 +11,15 @@ def _unscoped_outside_requests():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """allauth keeps login rate-limit counters in the cache; one test's failures must not lock out the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def world(db):
     from guanxi.testing import build_world

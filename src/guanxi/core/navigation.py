@@ -1,6 +1,6 @@
 """The module navigation. A module appears only when it exists and the user may use it."""
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import CorePerm, has_perm
@@ -8,7 +8,7 @@ from guanxi.customers.permissions import CustomerPerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
-    ("home", _("Today"), "house", None, "/today"),
+    ("core:home", _("Today"), "house", None, "/today"),
     ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
@@ -21,6 +21,9 @@ def navigation_for(request):
     items = []
     for name, label, icon, perm, prefix in NAV:
         if perm is None or has_perm(user, perm):
-            items.append({"url": reverse(name), "label": label, "icon": icon,
-                          "active": request.path.startswith(prefix)})
+            try:
+                url = reverse(name)
+            except NoReverseMatch:  # a module whose pages are not installed in this build
+                continue
+            items.append({"url": url, "label": label, "icon": icon, "active": request.path.startswith(prefix)})
     return items

@@ -88,5 +88,5 @@ def name_keys(name: str, person: bool = False) -> set[str]:
         for i in range(len(syl)):
             keys.add("".join(syl[i:])[:100])
         initials = "".join(s[0] for s in syl if s)
-        keys.update(initials[i:] for i in range(len(initials) - 1))
+        keys.update(initials[i:][:100] for i in range(len(initials) - 1))  # the key column holds 100
     return {k for k in keys if k}

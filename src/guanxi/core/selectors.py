@@ -38,3 +38,9 @@ def audit_list(*, actor, filters: dict | None = None) -> QuerySet:
 
 def audit_for_object(*, actor, obj) -> QuerySet:
     return audit_list(actor=actor, filters={"object_type": obj._meta.label_lower, "object_id": str(obj.pk)})
+
+
+def token_list(*, actor) -> QuerySet:
+    from guanxi.core.models import ApiToken
+
+    return ApiToken.objects.filter(organization_id=actor.organization_id, user=actor).order_by("-created_at")

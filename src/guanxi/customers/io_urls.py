@@ -1,3 +1,9 @@
-"""Import and export pages (owned by the import/export work); included into the customers namespace."""
+"""Import and export pages; included into the customers namespace."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from guanxi.customers import views
+
+urlpatterns: list = [
+    path("customers/export/", views.customer_export, name="export"),
+]

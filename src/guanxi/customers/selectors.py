@@ -181,3 +181,18 @@ def customer_duplicates(
 
 def tag_list(*, actor) -> QuerySet:
     return Tag.objects.filter(organization_id=actor.organization_id).order_by("name")
+
+
+def today_summary(*, actor) -> dict:
+    """What the "today" page shows: how many customers the user reaches and the latest activity on them."""
+    visible = customer_visible(actor)
+    recent = (
+        TimelineEvent.objects.filter(customer__in=visible.values("pk"))
+        .select_related("customer", "actor")
+        .order_by("-at", "-id")[:15]
+    )
+    return {
+        "visible_count": visible.count(),
+        "own_count": visible.filter(owner=actor).count(),
+        "recent_events": list(recent),
+    }

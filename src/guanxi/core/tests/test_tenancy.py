@@ -42,7 +42,7 @@ def test_every_guanxi_model_is_tenant_owned_or_allowlisted():
     assert offenders == [], f"models without organization/tenant manager: {offenders}"
 
 
-def test_system_check_flags_a_model_without_organization():
+def test_system_check_flags_a_model_without_organization(db):
     from django.db import models
 
     class Stray(models.Model):
@@ -59,7 +59,7 @@ def test_system_check_flags_a_model_without_organization():
         apps.clear_cache()
 
 
-def test_unique_constraint_without_organization_is_flagged():
+def test_unique_constraint_without_organization_is_flagged(db):
     from django.db import models
 
     class Loose(TenantModel):
