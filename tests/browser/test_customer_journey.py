@@ -14,7 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, username):
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 and "/static/" in r.url else None)
     page.goto("/accounts/login/")
+    # Bootstrap's stylesheet really loaded (a missing static file would leave the page unstyled).
+    assert page.locator("button[type=submit]").evaluate("b => getComputedStyle(b).borderRadius") != "0px"
+    assert failed == [], failed
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit], form input[type=submit]").first.click()
@@ -56,11 +61,13 @@ def test_create_find_by_initials_add_contact_and_switch_language(page, world):
 
     html_lang = lambda: page.locator("html").get_attribute("lang")  # noqa: E731
     assert html_lang() == "zh-hans"
-    page.locator("[data-testid=language-en]").first.click()
+    page.locator("[data-testid=user-menu]").click()
+    page.locator("[data-testid=language-en]").click()
     page.wait_for_load_state("load")
     assert html_lang() == "en"
     expect(page.locator("nav")).to_contain_text("Customers")
-    page.locator("[data-testid=language-zh-hans]").first.click()
+    page.locator("[data-testid=user-menu]").click()
+    page.locator("[data-testid=language-zh-hans]").click()
     page.wait_for_load_state("load")
     assert html_lang() == "zh-hans"
     expect(page.locator("nav")).to_contain_text("客户")

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.fields import SearchKeyField
@@ -182,8 +183,8 @@ class TimelineEvent(TenantModel):
     """One line of a customer's timeline (CUS-3); later modules add their own kinds."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
-        UPDATED = "updated", _("Updated")
+        CREATED = "created", pgettext_lazy("timeline", "Created")
+        UPDATED = "updated", pgettext_lazy("timeline", "Updated")
         NOTE = "note", _("Note")
         CONTACT_ADDED = "contact_added", _("Contact added")
         CONTACT_UPDATED = "contact_updated", _("Contact updated")
@@ -208,6 +209,24 @@ class TimelineEvent(TenantModel):
 
     def __str__(self) -> str:
         return self.summary
+
+    def text(self) -> str:
+        """The line in the reader's language; the stored summary is the fallback (and a note's first line)."""
+        template = TIMELINE_TEXTS.get(self.kind)
+        if template is None:
+            return self.summary
+        return gettext(template) % {"name": self.data.get("name", "")} if "%(name)s" in template else gettext(template)
+
+
+TIMELINE_TEXTS = {
+    TimelineEvent.Kind.CREATED: gettext_noop("Customer created"),
+    TimelineEvent.Kind.UPDATED: gettext_noop("Details changed"),
+    TimelineEvent.Kind.CONTACT_ADDED: gettext_noop("Contact added: %(name)s"),
+    TimelineEvent.Kind.CONTACT_UPDATED: gettext_noop("Contact changed: %(name)s"),
+    TimelineEvent.Kind.CONTACT_REMOVED: gettext_noop("Contact removed: %(name)s"),
+    TimelineEvent.Kind.ATTACHMENT: gettext_noop("File attached: %(name)s"),
+    TimelineEvent.Kind.MERGED: gettext_noop("Merged %(name)s into this customer"),
+}
 
 
 def attachment_path(instance, filename: str) -> str:

@@ -286,7 +286,7 @@ def customer_merge(*, actor, target: Customer, source: Customer) -> Customer:
                  object_id=source_pk, object_repr=source_label, organization_id=target.organization_id,
                  changes={"merged_into": [None, target.pk]})
     _timeline(target, TimelineEvent.Kind.MERGED, actor, _("Merged %(name)s into this customer") % {"name": source_label},
-              data={"source_id": source_pk, "source": source_snapshot})
+              data={"source_id": source_pk, "source": source_snapshot, "name": source_label})
     return target
 
 
@@ -321,7 +321,7 @@ def attachment_add(*, actor, customer: Customer, upload, contact: Contact | None
     attachment.save()
     audit.record(actor=actor, action=audit.Action.CREATE, obj=attachment, changes={"file": [None, name]})
     _timeline(customer, TimelineEvent.Kind.ATTACHMENT, actor, _("File attached: %(name)s") % {"name": name},
-              data={"attachment_id": attachment.pk})
+              data={"attachment_id": attachment.pk, "name": name})
     return attachment
 
 
@@ -355,7 +355,8 @@ def _apply_contact(actor, contact: Contact, data: dict) -> None:
     _normalise_phones(contact, ("phone",), _region(actor))
     contact.name = " ".join((contact.name or "").split())
     contact.email = (contact.email or "").strip().lower()
-    contact.name_pinyin, contact.name_initials = full_and_initials(contact.name, person=True)
+    full, initials = full_and_initials(contact.name, person=True)
+    contact.name_pinyin, contact.name_initials = full[:200], initials[:50]  # the contact's columns are shorter
     contact.full_clean(exclude=["organization", "customer", "reports_to"])
 
 
@@ -369,7 +370,7 @@ def contact_create(*, actor, customer: Customer, data: dict[str, Any]) -> Contac
     audit.record(actor=actor, action=audit.Action.CREATE, obj=contact,
                  changes={k: [None, v] for k, v in audit.snapshot(contact, list(CONTACT_FIELDS)).items() if v not in ("", None)})
     _timeline(customer, TimelineEvent.Kind.CONTACT_ADDED, actor, _("Contact added: %(name)s") % {"name": contact.name},
-              data={"contact_id": contact.pk})
+              data={"contact_id": contact.pk, "name": contact.name})
     return contact
 
 
@@ -385,7 +386,7 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
     if changes:
         audit.record(actor=actor, action=audit.Action.UPDATE, obj=contact, changes=changes)
         _timeline(contact.customer, TimelineEvent.Kind.CONTACT_UPDATED, actor,
-                  _("Contact changed: %(name)s") % {"name": contact.name}, data={"contact_id": contact.pk, "changes": changes})
+                  _("Contact changed: %(name)s") % {"name": contact.name}, data={"contact_id": contact.pk, "changes": changes, "name": contact.name})
     return contact
 
 
@@ -395,5 +396,5 @@ def contact_delete(*, actor, contact: Contact) -> None:
     audit.record(actor=actor, action=audit.Action.DELETE, obj=contact,
                  changes={k: [v, None] for k, v in audit.snapshot(contact, list(CONTACT_FIELDS)).items() if v not in ("", None)})
     _timeline(contact.customer, TimelineEvent.Kind.CONTACT_REMOVED, actor,
-              _("Contact removed: %(name)s") % {"name": contact.name})
+              _("Contact removed: %(name)s") % {"name": contact.name}, data={"name": contact.name})
     contact.delete()
