@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "guanxi.core",
     "guanxi.customers",
+    "guanxi.imports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,118 @@
+"""Import jobs: upload, map columns, dry run, run (CORE-8). Checking and writing live in engine.py."""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from guanxi.core.permissions import require
+from guanxi.customers.importers import SPECS, guess_mapping
+from guanxi.customers.permissions import CustomerPerm
+from guanxi.imports import engine, tasks
+from guanxi.imports.models import ImportJob
+from guanxi.imports.readers import open_rows
+
+Status = ImportJob.Status
+
+
+def _check_kind_and_key(kind: str, key: str) -> None:
+    if kind not in ImportJob.Kind.values:
+        raise ValidationError({"kind": [_("Choose customers or contacts.")]})
+    if key not in ImportJob.Key.values:
+        raise ValidationError({"key": [_("Choose phone, email or external id.")]})
+
+
+@transaction.atomic
+def import_create(*, actor, kind: str, upload, key: str = "phone") -> ImportJob:
+    """Store the file and read its header; the mapping is guessed from the column names."""
+    require(actor, CustomerPerm.IMPORT)
+    _check_kind_and_key(kind, key)
+    name = os.path.basename(getattr(upload, "name", "") or "upload.csv").replace("\x00", "")[-200:]
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise ValidationError({"file": [_("Upload a .csv or .xlsx file.")]})
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError({"file": [_("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}]})
+    job = ImportJob(organization_id=actor.organization_id, created_by=actor, kind=kind, key=key, original_name=name)
+    job.file.save(name, upload, save=False)
+    try:
+        header, _rows = open_rows(job.file.path)
+    except ValidationError:
+        job.file.delete(save=False)
+        raise
+    job.headers = header
+    job.mapping = guess_mapping(header, SPECS[kind][0])
+    job.save()
+    return job
+
+
+def _check_mapping(kind: str, headers: list[str], mapping: dict) -> dict[str, str]:
+    fields = SPECS[kind][0]
+    clean, seen = {}, set()
+    for column, field in mapping.items():
+        if not field:
+            continue
+        if field not in fields or not str(column).isdigit() or int(column) >= len(headers):
+            raise ValidationError({"mapping": [_("Unknown column or field.")]})
+        if field in seen:
+            raise ValidationError({"mapping": [_("%(field)s is mapped twice.") % {"field": fields[field][0]}]})
+        seen.add(field)
+        clean[str(int(column))] = field
+    required = {"customers": {"name"}, "contacts": {"name", "customer"}}[kind]
+    if not required <= seen:
+        raise ValidationError({"mapping": [_("Map a column to every required field: %(fields)s.")
+                                           % {"fields": ", ".join(str(fields[f][0]) for f in sorted(required))}]})
+    return clean
+
+
+def _job_for(actor, job: ImportJob) -> None:
+    require(actor, CustomerPerm.IMPORT)
+    if job.created_by_id != actor.pk or job.organization_id != actor.organization_id:
+        raise ValidationError({"job": [_("Unknown import.")]})
+
+
+@transaction.atomic
+def import_check(*, actor, job: ImportJob, mapping: dict, key: str) -> ImportJob:
+    """Save the mapping and start the dry run in the background."""
+    _job_for(actor, job)
+    if job.status not in (Status.UPLOADED, Status.CHECKED, Status.REJECTED):
+        raise ValidationError({"job": [_("This import is already running or finished.")]})
+    _check_kind_and_key(job.kind, key)
+    job.mapping = _check_mapping(job.kind, job.headers, mapping)
+    job.key, job.status, job.processed_rows, job.errors, job.error_count = key, Status.VALIDATING, 0, [], 0
+    job.save(update_fields=["mapping", "key", "status", "processed_rows", "errors", "error_count"])
+    transaction.on_commit(partial(tasks.validate_import.enqueue, job.pk, job.organization_id))
+    return job
+
+
+@transaction.atomic
+def import_start(*, actor, job: ImportJob) -> ImportJob:
+    """After a clean dry run: write it, in the background, once."""
+    _job_for(actor, job)
+    updated = ImportJob.objects.filter(pk=job.pk, status=Status.CHECKED).update(status=Status.QUEUED)
+    if not updated:
+        raise ValidationError({"job": [_("Only a checked import without errors can be started.")]})
+    job.status = Status.QUEUED
+    transaction.on_commit(partial(tasks.run_import.enqueue, job.pk, job.organization_id))
+    return job
+
+
+def import_file_sync(*, actor, kind: str, path: str, key: str = "phone", mapping: dict | None = None,
+                     dry_run: bool = False) -> ImportJob:
+    """The command line's import: the same checks and writer, run in this process."""
+    with open(path, "rb") as fh:
+        upload = File(fh, name=os.path.basename(path))
+        upload.size = os.path.getsize(path)
+        job = import_create(actor=actor, kind=kind, upload=upload, key=key)
+    job.mapping = _check_mapping(kind, job.headers, mapping if mapping is not None else job.mapping)
+    job.status = Status.VALIDATING
+    job.save(update_fields=["mapping", "status"])
+    job = engine.validate_job(job.pk)
+    if dry_run or job.status != Status.CHECKED:
+        return job
+    return engine.run_job(job.pk)
