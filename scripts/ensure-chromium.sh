@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The browser tests drive Debian's chromium; Playwright's own browser download cannot work here.
 set -euo pipefail
-if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then exit 0; fi
+if [ -x /usr/bin/chromium ] && [ -n "$(fc-list 2>/dev/null | grep -i "Noto Sans CJK")" ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "chromium or fonts-noto-cjk missing: run 'sudo apt-get install chromium fonts-noto-cjk'" >&2; exit 1
 fi
