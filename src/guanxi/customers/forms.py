@@ -68,6 +68,7 @@ class CustomerForm(BootstrapMixin, forms.Form):
                 "tags": ", ".join(t.name for t in instance.tags.all()),
             }
         super().__init__(*args, **kwargs)
+        self.instance = instance
         owners = assignable_users(actor=actor, perm=perm)
         if instance is not None and instance.owner_id:
             owners = owners | owners.model.objects.filter(pk=instance.owner_id)
@@ -80,7 +81,10 @@ class CustomerForm(BootstrapMixin, forms.Form):
 
     def service_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "allow_duplicate"}
-        data["owner"] = data["owner"].pk if data.get("owner") else None
+        if self.instance is None and not data.get("owner"):
+            data.pop("owner", None)  # a new customer left without an owner belongs to whoever creates it
+        else:
+            data["owner"] = data["owner"].pk if data.get("owner") else None
         data["store"] = data["store"].pk if data.get("store") else None
         return data
 
