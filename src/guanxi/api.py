@@ -7,16 +7,26 @@ Errors always have the shape {"detail": str, "errors": {field: [messages]}}.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+import json
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpResponse
+from django.templatetags.static import static
+from django.utils.html import escape
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
 from guanxi.core import context
+from guanxi.core.permissions import CorePerm, has_perm
 from guanxi.core.services import user_for_token
+
+logger = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
@@ -24,11 +34,37 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request, token):
         user = user_for_token(token)
-        if user is None:
+        if user is None or not has_perm(user, CorePerm.USE_API):
             return None
         request.user = user
         context.activate_user(request, user)
         return user
+
+
+class StrictSwagger(Swagger):
+    """Swagger UI with no inline script at all, so it runs under the site's strict CSP
+    (script-src 'self' + nonce): the bundle and ninja's init file come from static, and the
+    settings that ninja puts in a <script type="application/json"> sit in a hidden element."""
+
+    def render_page(self, request, api, **kwargs):
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        html = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(api.title)}</title>
+<link rel="stylesheet" href="{escape(static("ninja/swagger-ui.css"))}">
+<link rel="icon" href="{escape(static("ninja/favicon.svg"))}" type="image/svg+xml">
+</head>
+<body data-csrf-token="" data-api-csrf="">
+<div id="swagger-settings" hidden>{escape(json.dumps(settings))}</div>
+<div id="swagger-ui"></div>
+<script src="{escape(static("ninja/swagger-ui-bundle.js"))}"></script>
+<script src="{escape(static("ninja/swagger-ui-init.js"))}"></script>
+</body>
+</html>"""
+        return HttpResponse(html)
 
 
 api = NinjaAPI(
@@ -38,6 +74,7 @@ api = NinjaAPI(
     "same permissions and row rules as the pages.",
     auth=BearerToken(),
     urls_namespace="api",
+    docs=StrictSwagger({"deepLinking": True, "persistAuthorization": False, "validatorUrl": None}),
 )
 
 
@@ -82,6 +119,22 @@ def on_unauthenticated(request, exc):
     return error(request, 401, _("Authentication required: send Authorization: Bearer <token>."))
 
 
+@api.exception_handler(IntegrityError)
+def on_conflict(request, exc):
+    """A write that hit a constraint the service could not pre-check (an external id already used,
+    two requests racing for the same new tag): the service's transaction rolled it back, so it is
+    a conflict, not a crash. On a read it can only be a bug, and stays one."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        raise exc
+    logger.warning("API write refused by a database constraint: %s", exc, exc_info=not hasattr(exc, "api_errors"))
+    return error(request, 409, _("This conflicts with an existing record."), getattr(exc, "api_errors", None))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return error(request, 413, _("The request body is too large."))
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     return error(request, exc.status_code, str(exc))
@@ -99,3 +152,14 @@ from guanxi.customers.api import contacts_router, customers_router  # noqa: E402
 api.add_router("/", core_router)
 api.add_router("/customers", customers_router)
 api.add_router("/contacts", contacts_router)
+
+# Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
+_unknown = Router()
+
+
+@_unknown.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:path}", auth=None, include_in_schema=False)
+def unknown_route(request, path: str):
+    return error(request, 404, _("No such API route."))
+
+
+api.add_router("/", _unknown)

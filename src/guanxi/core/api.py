@@ -3,6 +3,13 @@ from ninja import Router, Schema
 router = Router(tags=["me"])
 
 
+class ErrorOut(Schema):
+    """Every error: a message for people and, for bad input, {field: [messages]}."""
+
+    detail: str
+    errors: dict[str, list[str]]
+
+
 class MeOut(Schema):
     id: int
     username: str
@@ -14,7 +21,7 @@ class MeOut(Schema):
     language: str
 
 
-@router.get("/me", response=MeOut, summary="The user behind the token")
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The user behind the token", operation_id="me")
 def me(request):
     u = request.auth
     return MeOut(id=u.pk, username=u.username, name=u.display_name, role=u.role, organization_id=u.organization_id,

@@ -100,6 +100,7 @@ class CustomerRows:
     existing_by_key: dict[str, int] = field(default_factory=dict)
     existing_phones: dict[str, int] = field(default_factory=dict)
     existing_emails: dict[str, int] = field(default_factory=dict)
+    existing_external: dict[str, int] = field(default_factory=dict)
     seen_keys: dict[str, int] = field(default_factory=dict)
     seen_phones: dict[str, int] = field(default_factory=dict)
     seen_emails: dict[str, int] = field(default_factory=dict)
@@ -120,6 +121,8 @@ class CustomerRows:
                     rows.existing_phones.setdefault(p, pk)
             if email:
                 rows.existing_emails.setdefault(email, pk)
+            if external_id:
+                rows.existing_external[external_id] = pk
             value = {"phone": phone, "email": email, "external_id": external_id}[key]
             if value:
                 rows.existing_by_key.setdefault(value, pk)
@@ -177,6 +180,9 @@ class CustomerRows:
             errors.append(("tags", _("At most 30 tags of at most 50 characters.")))
         rec["tags"] = tags
         rec["_match"] = self._match(row_number, rec, errors)
+        holder = self.existing_external.get(rec.get("external_id", ""))
+        if holder and holder != rec["_match"]:
+            errors.append(("external_id", _("Another record already uses this external id.")))
         return rec, errors
 
     def _choice(self, cells, name, table, default, errors):

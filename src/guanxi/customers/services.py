@@ -159,6 +159,13 @@ def _timeline(customer, kind, actor, summary, body="", data=None) -> TimelineEve
     )
 
 
+def _check_external_id(model, obj) -> None:
+    """The per-organisation unique key is checked here so every caller gets a message, not an IntegrityError."""
+    if obj.external_id and model.objects.filter(organization_id=obj.organization_id, external_id=obj.external_id) \
+            .exclude(pk=obj.pk).exists():
+        raise ValidationError({"external_id": [_("Another record already uses this external id.")]})
+
+
 def _region(actor) -> str:
     return actor.organization.default_phone_region or "CN"
 
@@ -184,6 +191,7 @@ def customer_create(*, actor, data: dict[str, Any], allow_duplicate: bool = Fals
     _normalise_phones(customer, ("phone", "phone2"), _region(actor))
     _refresh_derived(customer)
     customer.full_clean(exclude=["organization", "owner", "store", "created_by"])
+    _check_external_id(Customer, customer)
     if not allow_duplicate:
         dups = customer_duplicates(
             actor=actor, name=customer.name, phones=[customer.phone, customer.phone2], email=customer.email,
@@ -224,6 +232,7 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Custo
     _normalise_phones(customer, ("phone", "phone2"), _region(actor))
     _refresh_derived(customer)
     customer.full_clean(exclude=["organization", "owner", "store", "created_by"])
+    _check_external_id(Customer, customer)
     customer.save()
     changes = audit.diff(before, audit.snapshot(customer, AUDITED_CUSTOMER_FIELDS))
     if tag_names is not None:
@@ -358,6 +367,7 @@ def _apply_contact(actor, contact: Contact, data: dict) -> None:
     full, initials = full_and_initials(contact.name, person=True)
     contact.name_pinyin, contact.name_initials = full[:200], initials[:50]  # the contact's columns are shorter
     contact.full_clean(exclude=["organization", "customer", "reports_to"])
+    _check_external_id(Contact, contact)
 
 
 @transaction.atomic

@@ -188,3 +188,12 @@ def test_attachment_size_limit(world, settings, tmp_path):
         services.attachment_add(actor=world.rep_a, customer=world.customers["own"], upload=SimpleUploadedFile("a.txt", b"x" * 11))
     att = services.attachment_add(actor=world.rep_a, customer=world.customers["own"], upload=SimpleUploadedFile("../../etc/passwd", b"x"))
     assert ".." not in att.file.name and att.file.name.startswith(f"attachments/{world.org.pk}/")
+
+
+def test_external_id_taken_is_a_field_error_not_a_crash(world):
+    services.customer_update(actor=world.admin, customer=world.customers["own"], data={"external_id": "ERP-1"})
+    with pytest.raises(ValidationError) as exc:
+        services.customer_update(actor=world.admin, customer=world.customers["team"], data={"external_id": "ERP-1"})
+    assert "external_id" in exc.value.message_dict
+    # Another organisation may use the same external id.
+    services.customer_update(actor=world.admin_b, customer=world.customers["other_org"], data={"external_id": "ERP-1"})
