@@ -74,7 +74,7 @@ def cmd_init(args):
             from guanxi import demo
 
             demo.load()
-            print(demo.logins_text())
+            print("demo loaded")
             return
         org = services.organization_create(name=args.org_name, slug=args.org_slug, language=args.language)
         store = services.store_create(organization=org, code="HQ", name=args.hq_name, is_headquarters=True)
@@ -267,13 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "django", True):
-        _django()
-    from guanxi.core.tenancy import unscoped
-
-    if args.func in (cmd_serve,):
+    if not getattr(args, "django", True):  # serve only starts processes
         args.func(args)
         return 0
+    _django()
+    from guanxi.core.tenancy import unscoped
     from django.core.exceptions import PermissionDenied, ValidationError
 
     with unscoped():  # the command line acts as the operator of the machine; commands narrow the scope
