@@ -26,7 +26,7 @@ def contact_keys(contact) -> set[str]:
 
 def query_prefixes(q: str) -> list[str]:
     """The key prefixes a query should match: as typed (lower-cased), without spaces, and as digits."""
-    q = " ".join((q or "").lower().split())[:100]
+    q = " ".join((q or "").replace("\x00", "").lower().split())[:100]  # PostgreSQL refuses NUL in text
     if not q:
         return []
     prefixes = {q, compact(q)}

@@ -120,3 +120,12 @@ def test_sort_and_filters_are_allow_listed(world, client_for, sort):
     r = client_for("admin").get("/customers/", {"sort": sort, "stage": "nope", "owner": "99999999999999999999",
                                                 "page": "abc", "page_size": "7"})
     assert r.status_code == 200 and "张三" in r.content.decode()
+
+
+@pytest.mark.parametrize("q", ["\x00", "zs\x00", "%", "_", "\\", "' OR 1=1 --", "\U0010ffff", "张" * 500])
+def test_odd_search_input_never_breaks_the_pages(world, client_for, q):
+    c = client_for("admin")
+    assert c.get("/search/", {"q": q}).status_code == 200
+    assert c.get("/search/", {"q": q}, HTTP_HX_REQUEST="true").status_code == 200
+    assert c.get("/customers/", {"q": q}).status_code == 200
+    assert c.get("/contacts/", {"q": q}).status_code == 200
