@@ -9,6 +9,7 @@ help:
 	@echo "make run        set up, load the demo on first run, serve http://127.0.0.1:8000"
 	@echo "make test       set up and run the whole suite on SQLite and PostgreSQL"
 	@echo "make test-full  the same, with the slow variants"
+	@echo "make bench      import and search workloads vs. the raw engine (ROWS=1000000 DB=sqlite|pg|both)"
 	@echo "make check      Django system checks and missing migrations"
 	@echo "make messages   refresh the translation catalogues"
 
@@ -47,6 +48,9 @@ test: setup
 test-full: setup
 	GUANXI_TEST_MARKER="slow or not slow" scripts/test.sh
 
+bench: setup
+	$(PY) -m bench --rows $${ROWS:-100000} --db $${DB:-both}
+
 check: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -57,4 +61,4 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) node_modules src/guanxi/static/vendor staticfiles var/test
 
-.PHONY: help setup compile-messages run test test-full check messages clean
+.PHONY: help setup compile-messages run test test-full bench check messages clean

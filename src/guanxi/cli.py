@@ -166,6 +166,11 @@ def cmd_export(args):
     print(f"wrote {args.file} ({len(content)} bytes)")
 
 
+def cmd_bench(args):
+    """The bench/ workloads (import, search) on SQLite and/or PostgreSQL, each against the raw engine."""
+    raise SystemExit(subprocess.call([sys.executable, "-m", "bench", "--rows", str(args.rows), "--db", args.db], cwd=ROOT))
+
+
 def cmd_worker(args):
     from django.core.management import call_command
 
@@ -229,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_serve, django=False)
+
+    p = sub.add_parser("bench", help="run the benchmarks (ours vs. the raw engine)")
+    p.add_argument("name", nargs="?", default="all", choices=["all", "import", "search"])
+    p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--db", default="both", choices=["sqlite", "pg", "both"])
+    p.set_defaults(func=cmd_bench, django=False)
 
     p = sub.add_parser("worker", help="run the background job consumer")
     p.set_defaults(func=cmd_worker)

@@ -1,0 +1,171 @@
+"""One benchmark run against one database, in its own process (Django settings are per process).
+
+    python -m bench.runner --db-url URL --rows N --out result.json
+
+Import (CSV and XLSX through the real import path) vs. bare executemany/COPY of the same rows into
+the same tables; then search-as-you-type through the selector vs. the raw indexed query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ["customers_customer", "customers_searchkey", "customers_customertag", "customers_timelineevent"]
+
+
+def setup(db_url: str, work: Path):
+    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+    os.environ.update(DJANGO_SETTINGS_MODULE="config.settings.base", DATABASE_URL=db_url, GUANXI_VAR_DIR=str(work),
+                      GUANXI_TASKS="immediate", GUANXI_LOG_LEVEL="WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_actor():
+    from guanxi.core import services
+    from guanxi.core.roles import Role
+
+    org = services.organization_create(name="基准", slug="bench")
+    store = services.store_create(organization=org, code="HQ", name="总部", is_headquarters=True)
+    return services.user_create(actor=None, organization=org, username="bench", role=Role.OWNER, store=store)
+
+
+def truncate():
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as c:
+        for t in reversed(TABLES):
+            c.execute(f'DELETE FROM "{t}"')
+
+
+def dump() -> dict[str, tuple[list[str], list[tuple]]]:
+    from django.db import connection
+
+    out = {}
+    with connection.cursor() as c:
+        for t in TABLES:
+            c.execute(f'SELECT * FROM "{t}" ORDER BY id')
+            out[t] = ([d[0] for d in c.description], c.fetchall())
+    return out
+
+
+def raw_insert(rows: dict) -> float:
+    """The engine doing the same writes with no Python work: one transaction, executemany / COPY."""
+    from django.db import connection, transaction
+
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as c:
+        for t in TABLES:
+            cols, data = rows[t]
+            names = ", ".join(f'"{x}"' for x in cols)
+            if connection.vendor == "postgresql":
+                with c.cursor.copy(f'COPY "{t}" ({names}) FROM STDIN') as copy:
+                    for r in data:
+                        copy.write_row(r)
+            else:
+                c.executemany(f'INSERT INTO "{t}" ({names}) VALUES ({", ".join(["%s"] * len(cols))})', data)
+    return time.perf_counter() - start
+
+
+def bench_import(actor, path: str, n: int) -> dict:
+    from guanxi.core.tenancy import tenant_scope
+    from guanxi.imports.services import import_file_sync
+
+    with tenant_scope(actor.organization_id):
+        start = time.perf_counter()
+        job = import_file_sync(actor=actor, kind="customers", path=path, key="phone")
+        ours = time.perf_counter() - start
+    assert job.status == "done" and job.created_count == n, (job.status, job.errors[:3])
+    rows = dump()
+    truncate()
+    raw = raw_insert(rows)
+    return {"rows": n, "ours_s": ours, "raw_s": raw, "ours_rows_s": n / ours, "raw_rows_s": n / raw,
+            "ratio": raw / ours, "search_keys": len(rows["customers_searchkey"][1])}
+
+
+def bench_search(actor, samples: int = 60) -> dict:
+    import random
+
+    from django.db import connection
+
+    from guanxi.core.phones import national_digits
+    from guanxi.core.tenancy import tenant_scope
+    from guanxi.customers.models import Customer
+    from guanxi.customers.search import KEY_MAX, query_prefixes
+    from guanxi.customers.selectors import global_search
+
+    rng = random.Random(7)
+    with tenant_scope(actor.organization_id):
+        ids = list(Customer.objects.values_list("pk", flat=True))
+        picked = list(Customer.objects.filter(pk__in=rng.sample(ids, min(samples, len(ids)))))
+    kinds = {
+        "hanzi 1": [c.name[:1] for c in picked], "hanzi 2": [c.name[:2] for c in picked],
+        "hanzi 3": [c.name[:3] for c in picked if len(c.name) >= 3], "pinyin prefix": [c.name_pinyin[:5] for c in picked],
+        "initials": [c.name_initials[:2] for c in picked], "phone fragment": [national_digits(c.phone)[-6:] for c in picked],
+        "email prefix": [c.email[:6] for c in picked if c.email],
+    }
+    org = actor.organization_id
+    result = {}
+    for kind, queries in kinds.items():
+        ours, raw = [], []
+        for q in queries:
+            with tenant_scope(org):
+                start = time.perf_counter()
+                found = global_search(actor=actor, q=q)
+                ours.append((time.perf_counter() - start) * 1000)
+            assert found["customers"], (kind, q)
+            prefix = query_prefixes(q)[0]
+            start = time.perf_counter()
+            with connection.cursor() as c:
+                c.execute("SELECT DISTINCT customer_id FROM customers_searchkey WHERE organization_id = %s "
+                          "AND key >= %s AND key < %s LIMIT 8", [org, prefix, prefix + KEY_MAX])
+                c.fetchall()
+            raw.append((time.perf_counter() - start) * 1000)
+        p = lambda xs, q: statistics.quantiles(xs, n=20)[18] if q == 95 else statistics.median(xs)  # noqa: E731
+        result[kind] = {"ours_p50": p(ours, 50), "ours_p95": p(ours, 95), "raw_p50": p(raw, 50), "raw_p95": p(raw, 95)}
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db-url", required=True)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    setup(args.db_url, work)
+    from guanxi.core.tenancy import unscoped
+
+    from bench import data
+
+    with unscoped():
+        actor = make_actor()
+    out = {}
+    for fmt in ("csv", "xlsx"):
+        path = str(work / f"customers-{args.rows}.{fmt}")
+        (data.write_csv if fmt == "csv" else data.write_xlsx)(path, args.rows)
+        with unscoped():
+            if fmt == "xlsx":
+                truncate()
+            out[f"import {fmt}"] = bench_import(actor, path, args.rows)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["search"] = bench_search(actor)
+    Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
