@@ -168,7 +168,7 @@ def cmd_export(args):
 
 def cmd_bench(args):
     """The bench/ workloads (import, search) on SQLite and/or PostgreSQL, each against the raw engine."""
-    raise SystemExit(subprocess.call([sys.executable, "-m", "bench", "--rows", str(args.rows), "--db", args.db], cwd=ROOT))
+    raise SystemExit(subprocess.call([sys.executable, "-m", "bench", args.name, "--rows", str(args.rows), "--db", args.db], cwd=ROOT))
 
 
 def cmd_worker(args):
