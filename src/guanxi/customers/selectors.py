@@ -104,23 +104,37 @@ def contact_list(*, actor, customer: Customer | None = None, q: str = "", sort: 
     return qs.select_related("customer", "reports_to").order_by(*order)
 
 
+CANDIDATES = 200
+
+
+def _first_matches(actor, visible: QuerySet, match: Q, *, contacts: bool, limit: int) -> list:
+    """Type-ahead without sorting every match: read up to CANDIDATES ids from the key index in key
+    order (exact and shorter matches come first), keep the visible ones, order those. Only when the
+    row rules hide most candidates does it fall back to the full query."""
+    column = "contact_id" if contacts else "customer_id"
+    keys = SearchKey.objects.filter(match, organization_id=actor.organization_id, contact__isnull=not contacts)
+    candidates = list(dict.fromkeys(keys.order_by("key").values_list(column, flat=True)[:CANDIDATES]))
+    found = list(visible.filter(pk__in=candidates).order_by("name_pinyin", "id")[:limit])
+    if len(found) < limit and not _all_candidates_read(keys, column):
+        found = list(visible.filter(pk__in=keys.values(column)).order_by("name_pinyin", "id")[:limit])
+    return found
+
+
+def _all_candidates_read(keys: QuerySet, column: str) -> bool:
+    return keys.order_by().values(column)[CANDIDATES:CANDIDATES + 1].count() == 0
+
+
 def global_search(*, actor, q: str, limit: int = 8) -> dict[str, list]:
     """Type-ahead across customers and contacts (CUS-6): hanzi, pinyin, initials, phone digits, e-mail."""
     prefixes = query_prefixes(q)
     if not prefixes:
         return {"customers": [], "contacts": []}
     match = _key_match(prefixes)
-    customers = list(
-        customer_visible(actor)
-        .filter(pk__in=SearchKey.objects.filter(match, contact__isnull=True).values("customer_id"))
-        .select_related("owner")
-        .order_by("name_pinyin", "id")[:limit]
-    )
-    contacts = list(
-        Contact.objects.filter(row_filter(actor, CustomerPerm.VIEW, prefix="customer__"))
-        .filter(pk__in=SearchKey.objects.filter(match, contact__isnull=False).values("contact_id"))
-        .select_related("customer")
-        .order_by("name_pinyin", "id")[:limit]
+    customers = _first_matches(actor, customer_visible(actor).select_related("owner"), match, contacts=False, limit=limit)
+    contacts = _first_matches(
+        actor,
+        Contact.objects.filter(row_filter(actor, CustomerPerm.VIEW, prefix="customer__")).select_related("customer"),
+        match, contacts=True, limit=limit,
     )
     return {"customers": customers, "contacts": contacts}
 

@@ -53,3 +53,13 @@ def test_latin_names_by_word_prefix(world):
     services.customer_create(actor=world.admin_b, data={"name": "John Smith", "kind": "person"})
     for q in ("john", "john sm", "smi"):
         assert [c.name for c in selectors.global_search(actor=world.admin_b, q=q)["customers"]] == ["John Smith"], q
+
+
+def test_type_ahead_falls_back_when_row_rules_hide_the_first_candidates(world, monkeypatch):
+    """rep_c sees only 单田芳; with a tiny candidate window full of others' matches it is still found."""
+    monkeypatch.setattr(selectors, "CANDIDATES", 2)
+    for i in range(4):
+        services.customer_create(actor=world.admin, data={"name": f"单{i}号", "kind": "person", "owner": world.rep_a.pk},
+                                 allow_duplicate=True)
+    assert [c.name for c in selectors.global_search(actor=world.rep_c, q="单")["customers"]] == ["单田芳"]
+    assert len(selectors.global_search(actor=world.admin, q="单")["customers"]) == 5
