@@ -6,7 +6,6 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from guanxi.core.models import AuditEntry
 from guanxi.customers import selectors
