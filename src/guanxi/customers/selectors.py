@@ -113,15 +113,12 @@ def _first_matches(actor, visible: QuerySet, match: Q, *, contacts: bool, limit:
     row rules hide most candidates does it fall back to the full query."""
     column = "contact_id" if contacts else "customer_id"
     keys = SearchKey.objects.filter(match, organization_id=actor.organization_id, contact__isnull=not contacts)
-    candidates = list(dict.fromkeys(keys.order_by("key").values_list(column, flat=True)[:CANDIDATES]))
+    rows = list(keys.order_by("key").values_list(column, flat=True)[:CANDIDATES])
+    candidates = list(dict.fromkeys(rows))
     found = list(visible.filter(pk__in=candidates).order_by("name_pinyin", "id")[:limit])
-    if len(found) < limit and not _all_candidates_read(keys, column):
+    if len(found) < limit and len(rows) == CANDIDATES:  # more matches exist beyond the window
         found = list(visible.filter(pk__in=keys.values(column)).order_by("name_pinyin", "id")[:limit])
     return found
-
-
-def _all_candidates_read(keys: QuerySet, column: str) -> bool:
-    return keys.order_by().values(column)[CANDIDATES:CANDIDATES + 1].count() == 0
 
 
 def global_search(*, actor, q: str, limit: int = 8) -> dict[str, list]:
