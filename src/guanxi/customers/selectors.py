@@ -107,32 +107,31 @@ def contact_list(*, actor, customer: Customer | None = None, q: str = "", sort: 
 CANDIDATES = 200
 
 
-def _first_matches(actor, visible: QuerySet, match: Q, *, contacts: bool, limit: int) -> list:
-    """Type-ahead without sorting every match: read up to CANDIDATES ids from the key index in key
-    order (exact and shorter matches come first), keep the visible ones, order those. Only when the
-    row rules hide most candidates does it fall back to the full query."""
-    column = "contact_id" if contacts else "customer_id"
-    keys = SearchKey.objects.filter(match, organization_id=actor.organization_id, contact__isnull=not contacts)
-    rows = list(keys.order_by("key").values_list(column, flat=True)[:CANDIDATES])
-    candidates = list(dict.fromkeys(rows))
-    found = list(visible.filter(pk__in=candidates).order_by("name_pinyin", "id")[:limit])
-    if len(found) < limit and len(rows) == CANDIDATES:  # more matches exist beyond the window
-        found = list(visible.filter(pk__in=keys.values(column)).order_by("name_pinyin", "id")[:limit])
-    return found
-
-
 def global_search(*, actor, q: str, limit: int = 8) -> dict[str, list]:
-    """Type-ahead across customers and contacts (CUS-6): hanzi, pinyin, initials, phone digits, e-mail."""
+    """Type-ahead across customers and contacts (CUS-6): hanzi, pinyin, initials, phone digits, e-mail.
+
+    Matches are not sorted as a whole: one read of the first CANDIDATES key rows in key order
+    (exact and shorter matches first, straight from the (organization, key) index) gives the
+    candidates; the row rules and the ordering apply to those few. Only when the rules hide
+    them and more matches exist does it fall back to the full query.
+    """
     prefixes = query_prefixes(q)
     if not prefixes:
         return {"customers": [], "contacts": []}
-    match = _key_match(prefixes)
-    customers = _first_matches(actor, customer_visible(actor).select_related("owner"), match, contacts=False, limit=limit)
-    contacts = _first_matches(
-        actor,
-        Contact.objects.filter(row_filter(actor, CustomerPerm.VIEW, prefix="customer__")).select_related("customer"),
-        match, contacts=True, limit=limit,
-    )
+    keys = SearchKey.objects.filter(_key_match(prefixes), organization_id=actor.organization_id)
+    rows = list(keys.order_by("key").values_list("customer_id", "contact_id")[:CANDIDATES])
+    window_full = len(rows) == CANDIDATES
+    customers_qs = customer_visible(actor).select_related("owner").order_by("name_pinyin", "id")
+    contacts_qs = (Contact.objects.filter(row_filter(actor, CustomerPerm.VIEW, prefix="customer__"))
+                   .select_related("customer").order_by("name_pinyin", "id"))
+    customer_ids = list(dict.fromkeys(c for c, ct in rows if ct is None))
+    contact_ids = list(dict.fromkeys(ct for _c, ct in rows if ct is not None))
+    customers = list(customers_qs.filter(pk__in=customer_ids)[:limit]) if customer_ids else []
+    contacts = list(contacts_qs.filter(pk__in=contact_ids)[:limit]) if contact_ids else []
+    if window_full and len(customers) < limit:
+        customers = list(customers_qs.filter(pk__in=keys.filter(contact__isnull=True).values("customer_id"))[:limit])
+    if window_full and len(contacts) < limit:
+        contacts = list(contacts_qs.filter(pk__in=keys.filter(contact__isnull=False).values("contact_id"))[:limit])
     return {"customers": customers, "contacts": contacts}
 
 
