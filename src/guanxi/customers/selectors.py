@@ -126,8 +126,11 @@ def global_search(*, actor, q: str, limit: int = 8) -> dict[str, list]:
                    .select_related("customer").order_by("name_pinyin", "id"))
     customer_ids = list(dict.fromkeys(c for c, ct in rows if ct is None))
     contact_ids = list(dict.fromkeys(ct for _c, ct in rows if ct is not None))
-    customers = list(customers_qs.filter(pk__in=customer_ids)[:limit]) if customer_ids else []
-    contacts = list(contacts_qs.filter(pk__in=contact_ids)[:limit]) if contact_ids else []
+    # At most CANDIDATES rows: fetched by primary key and sorted here, so no planner walks the
+    # name_pinyin index looking for them.
+    by_name = lambda obj: (obj.name_pinyin, obj.pk)  # noqa: E731
+    customers = sorted(customers_qs.filter(pk__in=customer_ids).order_by(), key=by_name)[:limit] if customer_ids else []
+    contacts = sorted(contacts_qs.filter(pk__in=contact_ids).order_by(), key=by_name)[:limit] if contact_ids else []
     if window_full and len(customers) < limit:
         customers = list(customers_qs.filter(pk__in=keys.filter(contact__isnull=True).values("customer_id"))[:limit])
     if window_full and len(contacts) < limit:
