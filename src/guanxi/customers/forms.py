@@ -59,7 +59,7 @@ class CustomerForm(BootstrapMixin, forms.Form):
     allow_duplicate = forms.BooleanField(label=_("Create it anyway, I checked the similar customers"), required=False)
 
     def __init__(self, *args, actor, perm=CustomerPerm.CREATE, instance: Customer | None = None, **kwargs):
-        if instance is not None and not kwargs.get("data") and not args:
+        if instance is not None and not kwargs.get("data") and not (args and args[0]):  # views pass POST or None
             kwargs["initial"] = {
                 **{f: getattr(instance, f) for f in ("kind", "name", "phone", "phone2", "email", "stage", "source",
                                                      "industry", "province", "city", "address", "website",
@@ -100,7 +100,7 @@ class ContactForm(BootstrapMixin, forms.Form):
     notes = forms.CharField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, customer: Customer, instance: Contact | None = None, **kwargs):
-        if instance is not None and not kwargs.get("data") and not args:
+        if instance is not None and not kwargs.get("data") and not (args and args[0]):  # views pass POST or None
             kwargs["initial"] = {f: getattr(instance, f) for f in ("name", "title", "role", "department", "phone",
                                                                    "email", "notes")}
             kwargs["initial"]["reports_to"] = instance.reports_to_id

@@ -129,3 +129,12 @@ def test_odd_search_input_never_breaks_the_pages(world, client_for, q):
     assert c.get("/search/", {"q": q}, HTTP_HX_REQUEST="true").status_code == 200
     assert c.get("/customers/", {"q": q}).status_code == 200
     assert c.get("/contacts/", {"q": q}).status_code == 200
+
+
+def test_edit_forms_open_with_the_current_values(world, client_for):
+    customer = world.customers["own"]
+    html = client_for("rep_a").get(f"/customers/{customer.pk}/edit/").content.decode()
+    assert 'value="张三"' in html and 'value="+8613800000001"' in html
+    contact = services.contact_create(actor=world.rep_a, customer=customer, data={"name": "王秘书", "title": "秘书"})
+    html = client_for("rep_a").get(f"/contacts/{contact.pk}/edit/").content.decode()
+    assert 'value="王秘书"' in html and 'value="秘书"' in html
