@@ -38,3 +38,11 @@ def client_for(client, world):
         return c
 
     return make
+
+
+@pytest.fixture
+def sales_world(world):
+    """The world plus pipelines, territories and one opportunity per ownership case (guanxi.testing.build_sales)."""
+    from guanxi.testing import build_sales
+
+    return build_sales(world)

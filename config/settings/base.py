@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.customers",
     "guanxi.imports",
+    "guanxi.sales",
 ]
 
 MIDDLEWARE = [

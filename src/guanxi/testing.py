@@ -90,3 +90,34 @@ def build_world(with_customers: bool = True) -> World:
                     actor=actor, data={"name": name, "kind": "person", "phone": phone}, allow_duplicate=True,
                 )
     return w
+
+
+def build_sales(w: World) -> World:
+    """Sales on top of the world: the default pipeline of each organisation, a territory tree
+    (华东 > 上海, 华北) with rep_d (store S2) a member of 华东, and one opportunity per ownership
+    case, owned like the customers. The "own" customer (张三, rep_a) sits in 上海, so rep_d sees it
+    and its opportunity through the territory rule only."""
+    from guanxi.customers.services import customer_update
+    from guanxi.sales.services.opportunities import opportunity_create
+    from guanxi.sales.services.pipelines import pipeline_ensure_default
+    from guanxi.sales.services.territories import place_customer, territory_create, territory_member_set
+
+    with unscoped():
+        w.pipeline = pipeline_ensure_default(w.org.pk)
+        w.pipeline_b = pipeline_ensure_default(w.org_b.pk)
+        w.stages = {s.position: s for s in w.pipeline.stages.all()}
+        admin = w.users["admin"]
+        east = territory_create(actor=admin, data={"name": "华东", "provinces": "上海\n江苏\n浙江"})
+        shanghai = territory_create(actor=admin, data={"name": "上海", "parent": east.pk, "provinces": "上海"})
+        north = territory_create(actor=admin, data={"name": "华北", "provinces": "北京\n天津"})
+        w.territories = {"east": east, "shanghai": shanghai, "north": north}
+        territory_member_set(actor=admin, territory=east, user=w.users["rep_d"], role="rep")
+        own = customer_update(actor=w.users["rep_a"], customer=w.customers["own"], data={"province": "上海市"})
+        place_customer(own)
+        w.opportunities = {}
+        for case, customer in w.customers.items():
+            actor = customer.owner
+            w.opportunities[case] = opportunity_create(
+                actor=actor, data={"name": f"{customer.name} 年度采购", "customer": customer.pk, "amount": "10000.00"},
+            )
+    return w

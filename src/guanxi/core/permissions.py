@@ -6,7 +6,8 @@ A grant is a permission plus the rows it reaches:
   STORE  records of the user's store (headquarters staff and staff without a store: all stores)
   ALL    every record of the organisation
 For CREATE-like permissions the same scope says whom the user may name as owner.
-The same table drives list filters (`row_filter`) and single-record checks (`require`),
+Other rules may widen a permission's reach (`register_reach`): the sales territory rule lets
+territory members see what their territories hold. The same table drives list filters (`row_filter`) and single-record checks (`require`),
 so pages, API, search and exports cannot disagree.
 """
 
@@ -40,6 +41,8 @@ class CorePerm(Perm):
 
 
 _POLICY: dict[str, dict[Role, Scope]] = {}
+# Extra reach beyond the role scope, e.g. the territory rule: perm -> fn(user, prefix) -> Q | None.
+_REACH: dict[str, list] = {}
 
 
 def register_policy(policy: Mapping[Role, Mapping[Perm, Scope]]) -> None:
@@ -56,6 +59,13 @@ register_policy(
 )
 for _role in Role:
     register_policy({_role: {CorePerm.USE_API: Scope.OWN}})
+
+
+def register_reach(perms, reach) -> None:
+    """Let another rule widen what a permission reaches (OR-ed with the role scope), for users
+    who hold the permission at all. `reach(user, prefix)` returns a Q, or None for nothing."""
+    for perm in perms:
+        _REACH.setdefault(str(perm), []).append(reach)
 
 
 def policy_table() -> dict[str, dict[Role, Scope]]:
@@ -83,7 +93,13 @@ def row_filter(user, perm: Perm, *, prefix: str = "", owner: str = "owner", stor
     The organisation is always part of it, so a selector is right even where no tenant is in scope.
     """
     org = Q(organization_id=user.organization_id) if user is not None and user.is_authenticated else Q(pk__in=[])
-    return org & _scope_filter(user, perm, prefix, owner, store)
+    rows = _scope_filter(user, perm, prefix, owner, store)
+    if rows != Q() and str(perm) in _REACH and scope_for(user, perm) > Scope.NONE:
+        for reach in _REACH[str(perm)]:
+            extra = reach(user, prefix)
+            if extra is not None:
+                rows |= extra
+    return org & rows
 
 
 def _scope_filter(user, perm: Perm, prefix: str, owner: str, store: str) -> Q:

@@ -192,6 +192,13 @@ class TimelineEvent(TenantModel):
         ATTACHMENT = "attachment", _("File attached")
         MERGED = "merged", _("Merged")
         IMPORTED = "imported", _("Imported")
+        LEAD_CONVERTED = "lead_converted", _("Converted from a lead")
+        OPPORTUNITY = "opportunity", _("Opportunity")
+        STAGE_CHANGED = "stage_changed", _("Stage changed")
+        QUOTE = "quote", _("Quote")
+        CONTRACT = "contract", _("Contract")
+        ORDER = "order", _("Order")
+        PAYMENT = "payment", _("Payment")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -226,6 +233,13 @@ TIMELINE_TEXTS = {
     TimelineEvent.Kind.CONTACT_REMOVED: gettext_noop("Contact removed: %(name)s"),
     TimelineEvent.Kind.ATTACHMENT: gettext_noop("File attached: %(name)s"),
     TimelineEvent.Kind.MERGED: gettext_noop("Merged %(name)s into this customer"),
+    TimelineEvent.Kind.LEAD_CONVERTED: gettext_noop("Converted from lead %(name)s"),
+    TimelineEvent.Kind.OPPORTUNITY: gettext_noop("Opportunity opened: %(name)s"),
+    TimelineEvent.Kind.STAGE_CHANGED: gettext_noop("Opportunity moved: %(name)s"),
+    TimelineEvent.Kind.QUOTE: gettext_noop("Quote: %(name)s"),
+    TimelineEvent.Kind.CONTRACT: gettext_noop("Contract: %(name)s"),
+    TimelineEvent.Kind.ORDER: gettext_noop("Order: %(name)s"),
+    TimelineEvent.Kind.PAYMENT: gettext_noop("Payment received: %(name)s"),
 }
 
 

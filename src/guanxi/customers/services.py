@@ -15,10 +15,24 @@ from django.utils.translation import gettext as _
 
 from guanxi.core import audit
 from guanxi.core.models import Store, User
-from guanxi.core.permissions import Scope, assignable_owner_filter, require, scope_for
+from guanxi.core.permissions import require
 from guanxi.core.phones import normalize_phone
 from guanxi.core.pinyin import full_and_initials
-from guanxi.customers.models import Attachment, Contact, Customer, CustomerTag, SearchKey, Tag, TimelineEvent
+from guanxi.core.validation import (
+    check_text,
+    reject_unknown,
+    resolve_owner,
+    resolve_store,
+)
+from guanxi.customers.models import (
+    Attachment,
+    Contact,
+    Customer,
+    CustomerTag,
+    SearchKey,
+    Tag,
+    TimelineEvent,
+)
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.customers.search import contact_keys, customer_keys
 from guanxi.customers.selectors import Duplicates, customer_duplicates
@@ -41,18 +55,6 @@ class DuplicateCustomer(Exception):
 
 # --- helpers -------------------------------------------------------------------------
 
-def _reject_unknown(data: dict, allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(data) - set(allowed) - {"tags"})
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
-
-
-def _check_text(data: dict) -> None:
-    bad = {k: [_("Null characters are not allowed.")] for k, v in data.items() if isinstance(v, str) and "\x00" in v}
-    if bad:
-        raise ValidationError(bad)
-
-
 def _normalise_phones(obj, fields: tuple[str, ...], region: str) -> None:
     errors = {}
     for name in fields:
@@ -62,40 +64,6 @@ def _normalise_phones(obj, fields: tuple[str, ...], region: str) -> None:
             errors[name] = exc.messages
     if errors:
         raise ValidationError(errors)
-
-
-def _resolve_owner(actor, value, perm: CustomerPerm) -> User | None:
-    if value in (None, ""):
-        # An unowned customer sits in the shared pool; only store-wide roles may put it there.
-        if scope_for(actor, perm) < Scope.STORE:
-            raise ValidationError({"owner": [_("Choose an owner.")]})
-        return None
-    owner_id = value.pk if isinstance(value, User) else value
-    try:
-        owner_id = int(owner_id)
-    except (TypeError, ValueError):
-        raise ValidationError({"owner": [_("Choose a valid owner.")]}) from None
-    owner = User.objects.filter(assignable_owner_filter(actor, perm), pk=owner_id, is_active=True).first()
-    if owner is None:
-        raise ValidationError({"owner": [_("You cannot assign customers to this user.")]})
-    return owner
-
-
-def _resolve_store(actor, value, perm: CustomerPerm) -> Store | None:
-    """Store-scoped staff may only file customers under their own store."""
-    if value in (None, ""):
-        return None
-    store_id = value.pk if isinstance(value, Store) else value
-    try:
-        store = Store.objects.filter(organization_id=actor.organization_id, pk=int(store_id)).first()
-    except (TypeError, ValueError):
-        store = None
-    if store is None:
-        raise ValidationError({"store": [_("Choose a valid store.")]})
-    reaches_all = scope_for(actor, perm) == Scope.ALL or actor.store_id is None or actor.store.is_headquarters
-    if not reaches_all and store.pk != actor.store_id:
-        raise ValidationError({"store": [_("You can only choose your own store.")]})
-    return store
 
 
 def _tags(actor, names) -> list[Tag]:
@@ -152,7 +120,8 @@ def reindex_contact(contact: Contact) -> None:
     )
 
 
-def _timeline(customer, kind, actor, summary, body="", data=None) -> TimelineEvent:
+def timeline_add(customer, kind, actor, summary, body="", data=None) -> TimelineEvent:
+    """A line on the customer 360 timeline; other domains (sales, service) call this too."""
     return TimelineEvent.objects.create(
         organization_id=customer.organization_id, customer=customer, kind=kind, actor=actor,
         summary=summary[:300], body=body, data=data or {},
@@ -176,15 +145,15 @@ def _region(actor) -> str:
 def customer_create(*, actor, data: dict[str, Any], allow_duplicate: bool = False) -> Customer:
     require(actor, CustomerPerm.CREATE)
     data = dict(data)
-    _reject_unknown(data, CUSTOMER_FIELDS)
-    _check_text(data)
+    reject_unknown(data, CUSTOMER_FIELDS, also=("tags",))
+    check_text(data)
     tag_names = data.pop("tags", None)
     owner_value = data.pop("owner") if "owner" in data else actor.pk  # default: the creator owns it
     store_value = data.pop("store", None)
     customer = Customer(organization_id=actor.organization_id, created_by=actor, **data)
-    customer.owner = _resolve_owner(actor, owner_value, CustomerPerm.CREATE)
+    customer.owner = resolve_owner(actor, owner_value, CustomerPerm.CREATE)
     customer.store = (
-        _resolve_store(actor, store_value, CustomerPerm.CREATE)
+        resolve_store(actor, store_value, CustomerPerm.CREATE)
         or (customer.owner.store if customer.owner else None)
         or actor.store
     )
@@ -204,7 +173,7 @@ def customer_create(*, actor, data: dict[str, Any], allow_duplicate: bool = Fals
     reindex_customer(customer)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=customer,
                  changes={k: [None, v] for k, v in audit.snapshot(customer, AUDITED_CUSTOMER_FIELDS).items() if v not in ("", None)})
-    _timeline(customer, TimelineEvent.Kind.CREATED, actor, _("Customer created"))
+    timeline_add(customer, TimelineEvent.Kind.CREATED, actor, _("Customer created"))
     return customer
 
 
@@ -212,8 +181,8 @@ def customer_create(*, actor, data: dict[str, Any], allow_duplicate: bool = Fals
 def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Customer:
     require(actor, CustomerPerm.CHANGE, customer)
     data = dict(data)
-    _reject_unknown(data, CUSTOMER_FIELDS)
-    _check_text(data)
+    reject_unknown(data, CUSTOMER_FIELDS, also=("tags",))
+    check_text(data)
     before = audit.snapshot(customer, AUDITED_CUSTOMER_FIELDS)
     before_tags = sorted(customer.tags.values_list("name", flat=True))
     tag_names = data.pop("tags", None)
@@ -221,12 +190,12 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Custo
         new_owner = data.pop("owner")
         new_owner_id = new_owner.pk if isinstance(new_owner, User) else new_owner
         if str(new_owner_id or "") != str(customer.owner_id or ""):
-            customer.owner = _resolve_owner(actor, new_owner, CustomerPerm.CHANGE)
+            customer.owner = resolve_owner(actor, new_owner, CustomerPerm.CHANGE)
     if "store" in data:
         new_store = data.pop("store")
         new_store_id = new_store.pk if isinstance(new_store, Store) else new_store
         if str(new_store_id or "") != str(customer.store_id or ""):
-            customer.store = _resolve_store(actor, new_store, CustomerPerm.CHANGE)
+            customer.store = resolve_store(actor, new_store, CustomerPerm.CHANGE)
     for name, value in data.items():
         setattr(customer, name, value)
     _normalise_phones(customer, ("phone", "phone2"), _region(actor))
@@ -244,7 +213,7 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Custo
         reindex_customer(customer)
     if changes:
         audit.record(actor=actor, action=audit.Action.UPDATE, obj=customer, changes=changes)
-        _timeline(customer, TimelineEvent.Kind.UPDATED, actor, _("Details changed"), data={"changes": changes})
+        timeline_add(customer, TimelineEvent.Kind.UPDATED, actor, _("Details changed"), data={"changes": changes})
     return customer
 
 
@@ -294,7 +263,7 @@ def customer_merge(*, actor, target: Customer, source: Customer) -> Customer:
     audit.record(actor=actor, action=audit.Action.DELETE, object_type_label="customers.customer",
                  object_id=source_pk, object_repr=source_label, organization_id=target.organization_id,
                  changes={"merged_into": [None, target.pk]})
-    _timeline(target, TimelineEvent.Kind.MERGED, actor, _("Merged %(name)s into this customer") % {"name": source_label},
+    timeline_add(target, TimelineEvent.Kind.MERGED, actor, _("Merged %(name)s into this customer") % {"name": source_label},
               data={"source_id": source_pk, "source": source_snapshot, "name": source_label})
     return target
 
@@ -307,7 +276,7 @@ def note_add(*, actor, customer: Customer, body: str) -> TimelineEvent:
         raise ValidationError({"body": [_("Write something first.")]})
     if len(body) > 10000 or "\x00" in body:
         raise ValidationError({"body": [_("A note has at most 10,000 characters.")]})
-    event = _timeline(customer, TimelineEvent.Kind.NOTE, actor, body.splitlines()[0][:120], body=body)
+    event = timeline_add(customer, TimelineEvent.Kind.NOTE, actor, body.splitlines()[0][:120], body=body)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=event, changes={"body": [None, body[:500]]})
     return event
 
@@ -329,7 +298,7 @@ def attachment_add(*, actor, customer: Customer, upload, contact: Contact | None
     attachment.file.save(name, upload, save=False)
     attachment.save()
     audit.record(actor=actor, action=audit.Action.CREATE, obj=attachment, changes={"file": [None, name]})
-    _timeline(customer, TimelineEvent.Kind.ATTACHMENT, actor, _("File attached: %(name)s") % {"name": name},
+    timeline_add(customer, TimelineEvent.Kind.ATTACHMENT, actor, _("File attached: %(name)s") % {"name": name},
               data={"attachment_id": attachment.pk, "name": name})
     return attachment
 
@@ -337,8 +306,8 @@ def attachment_add(*, actor, customer: Customer, upload, contact: Contact | None
 # --- contacts ------------------------------------------------------------------------
 
 def _apply_contact(actor, contact: Contact, data: dict) -> None:
-    _reject_unknown(data, CONTACT_FIELDS)
-    _check_text(data)
+    reject_unknown(data, CONTACT_FIELDS, also=("tags",))
+    check_text(data)
     if "tags" in data:
         raise ValidationError({"tags": [_("This field cannot be set.")]})
     if "reports_to" in data:
@@ -379,7 +348,7 @@ def contact_create(*, actor, customer: Customer, data: dict[str, Any]) -> Contac
     reindex_contact(contact)
     audit.record(actor=actor, action=audit.Action.CREATE, obj=contact,
                  changes={k: [None, v] for k, v in audit.snapshot(contact, list(CONTACT_FIELDS)).items() if v not in ("", None)})
-    _timeline(customer, TimelineEvent.Kind.CONTACT_ADDED, actor, _("Contact added: %(name)s") % {"name": contact.name},
+    timeline_add(customer, TimelineEvent.Kind.CONTACT_ADDED, actor, _("Contact added: %(name)s") % {"name": contact.name},
               data={"contact_id": contact.pk, "name": contact.name})
     return contact
 
@@ -395,7 +364,7 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
         reindex_contact(contact)
     if changes:
         audit.record(actor=actor, action=audit.Action.UPDATE, obj=contact, changes=changes)
-        _timeline(contact.customer, TimelineEvent.Kind.CONTACT_UPDATED, actor,
+        timeline_add(contact.customer, TimelineEvent.Kind.CONTACT_UPDATED, actor,
                   _("Contact changed: %(name)s") % {"name": contact.name}, data={"contact_id": contact.pk, "changes": changes, "name": contact.name})
     return contact
 
@@ -405,6 +374,6 @@ def contact_delete(*, actor, contact: Contact) -> None:
     require(actor, CustomerPerm.CHANGE, contact.customer)
     audit.record(actor=actor, action=audit.Action.DELETE, obj=contact,
                  changes={k: [v, None] for k, v in audit.snapshot(contact, list(CONTACT_FIELDS)).items() if v not in ("", None)})
-    _timeline(contact.customer, TimelineEvent.Kind.CONTACT_REMOVED, actor,
+    timeline_add(contact.customer, TimelineEvent.Kind.CONTACT_REMOVED, actor,
               _("Contact removed: %(name)s") % {"name": contact.name}, data={"name": contact.name})
     contact.delete()

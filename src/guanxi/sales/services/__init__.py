@@ -1,0 +1,1 @@
+"""Every write in sales goes through these modules, one per sub-domain (DESIGN: services = writes)."""
