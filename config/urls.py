@@ -7,4 +7,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("guanxi.core.urls")),
     path("", include("guanxi.customers.urls")),
+    path("", include("guanxi.sales.urls")),
 ]

@@ -1,0 +1,9 @@
+"""Sales pages: each sub-domain's url module is included here under the "sales" namespace."""
+
+from django.urls import include, path
+
+app_name = "sales"
+
+urlpatterns = [
+    # path("leads/", include("guanxi.sales.views.leads_urls")),  — one line per sub-domain
+]
