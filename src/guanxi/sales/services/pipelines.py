@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils import translation
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from guanxi.core import audit
 from guanxi.core.models import Organization
@@ -17,17 +17,17 @@ from guanxi.sales.permissions import OpportunityPerm
 
 # (name, probability, won, lost) of the pipeline every organisation starts with.
 DEFAULT_STAGES = (
-    ("Initial contact", 10, False, False),
-    ("Needs confirmed", 30, False, False),
-    ("Proposal / quote", 60, False, False),
-    ("Negotiation", 80, False, False),
-    ("Won", 100, True, False),
-    ("Lost", 0, False, True),
+    (pgettext_lazy("stage", "Initial contact"), 10, False, False),
+    (pgettext_lazy("stage", "Needs confirmed"), 30, False, False),
+    (pgettext_lazy("stage", "Proposal / quote"), 60, False, False),
+    (pgettext_lazy("stage", "Negotiation"), 80, False, False),
+    (pgettext_lazy("stage", "Won"), 100, True, False),
+    (pgettext_lazy("stage", "Lost"), 0, False, True),
 )
 
 
 def default_stage_names() -> list[str]:
-    return [pgettext("stage", name) for name, *_rest in DEFAULT_STAGES]
+    return [str(name) for name, *_rest in DEFAULT_STAGES]
 
 
 @transaction.atomic
@@ -46,7 +46,7 @@ def _create_default(organization_id: int) -> Pipeline:
     pipeline = Pipeline.objects.create(organization_id=organization_id, name=pgettext("pipeline", "Standard sales"),
                                        is_default=True)
     for position, (name, probability, won, lost) in enumerate(DEFAULT_STAGES):
-        Stage.objects.create(organization_id=organization_id, pipeline=pipeline, name=pgettext("stage", name),
+        Stage.objects.create(organization_id=organization_id, pipeline=pipeline, name=str(name),
                              position=position, probability=probability, is_won=won, is_lost=lost)
     return pipeline
 
