@@ -1,7 +1,15 @@
-"""Fill the zh_Hans catalogue from /work/main/var/zh.tsv lines: msgctxt<TAB>msgid<TAB>msgstr (ctxt may be empty);
-en catalogue: msgstr = msgid. Prints untranslated zh entries left."""
-import polib, sys, csv, os
-root = "/work/main/src/guanxi/locale"
+"""Fill the catalogues after `make messages`: zh_Hans from TSV files given as arguments (lines
+"msgctxt<TAB>msgid<TAB>msgstr", context may be empty, "\\n" for newlines); en gets msgstr = msgid.
+Prints the zh_Hans entries still untranslated (context<TAB>msgid), so they can be added to a TSV.
+
+    .venv/bin/python scripts/fill-translations.py new-strings.tsv
+"""
+import sys
+from pathlib import Path
+
+import polib
+
+root = Path(__file__).resolve().parents[1] / "src/guanxi/locale"
 table = {}
 for path in sys.argv[1:]:
     for line in open(path, encoding="utf-8"):
