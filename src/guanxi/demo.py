@@ -133,6 +133,9 @@ def _build_chinese(n_customers: int) -> None:
                     boss = boss or contact
             if rng.random() < 0.3:
                 customers.note_add(actor=owner, customer=customer, body=rng.choice(NOTES))
+        from guanxi import demo_sales
+
+        demo_sales.build(org, users, n_opportunities=max(20, n_customers // 4))
 
 
 @transaction.atomic
