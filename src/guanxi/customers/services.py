@@ -35,6 +35,7 @@ from guanxi.customers.models import (
 )
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.customers.search import contact_keys, customer_keys
+from guanxi.customers.signals import customer_saved
 from guanxi.customers.selectors import Duplicates, customer_duplicates
 
 CUSTOMER_FIELDS = (
@@ -174,6 +175,7 @@ def customer_create(*, actor, data: dict[str, Any], allow_duplicate: bool = Fals
     audit.record(actor=actor, action=audit.Action.CREATE, obj=customer,
                  changes={k: [None, v] for k, v in audit.snapshot(customer, AUDITED_CUSTOMER_FIELDS).items() if v not in ("", None)})
     timeline_add(customer, TimelineEvent.Kind.CREATED, actor, _("Customer created"))
+    customer_saved.send(sender=Customer, customer=customer, created=True, actor=actor)
     return customer
 
 
@@ -214,6 +216,7 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any]) -> Custo
     if changes:
         audit.record(actor=actor, action=audit.Action.UPDATE, obj=customer, changes=changes)
         timeline_add(customer, TimelineEvent.Kind.UPDATED, actor, _("Details changed"), data={"changes": changes})
+    customer_saved.send(sender=Customer, customer=customer, created=False, actor=actor)
     return customer
 
 

@@ -9,3 +9,4 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from guanxi.sales import permissions  # noqa: F401 - registers the role policy and territory reach
+        from guanxi.sales import receivers  # noqa: F401 - customer placement in territories

@@ -205,6 +205,8 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict) -> Opport
         )
         if stage.pk != opp.stage_id:
             new_stage = stage
+            if stage.is_lost and not opp.lost_reason:
+                raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
         opp.pipeline = pipeline
     opp.save()
     if new_stage is not None:
@@ -248,7 +250,11 @@ def opportunity_move(*, actor, opportunity: Opportunity, stage, before_id: int |
     _pipeline, target = _pipeline_and_stage(opp.organization_id, opp.pipeline, stage)
     if lost_reason is not None:
         check_text({"lost_reason": lost_reason})
-        opp.lost_reason = " ".join(str(lost_reason).split())[:300]
+        lost_reason = " ".join(str(lost_reason).split())[:300]
+    if target.is_lost and target.pk != opp.stage_id and not (lost_reason or opp.lost_reason):
+        raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+    if lost_reason is not None:
+        opp.lost_reason = lost_reason
         opp.save(update_fields=["lost_reason"])
     position = None
     try:

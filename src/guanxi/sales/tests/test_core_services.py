@@ -108,11 +108,19 @@ def test_realign_moves_customers_and_open_deals_and_is_audited(sales_world):
     from guanxi.core.models import AuditEntry
     from guanxi.customers.services import customer_update
 
+    from guanxi.sales.services.territories import territory_update
+
     w = sales_world
+    # A customer saved through the service is placed at once (and its open deals follow) ...
     customer_update(actor=w.rep_c, customer=w.customers["other_team"], data={"province": "北京"})
+    assert Opportunity.objects.get(pk=w.opportunities["other_team"].pk).territory == w.territories["north"]
+    assert territory_realign(actor=w.admin) == {"customers": 0, "leads": 0, "opportunities": 0}
+    # ... a rule change needs re-territorying: 北京 now belongs to 华东
+    territory_update(actor=w.admin, territory=w.territories["east"], data={"provinces": "上海\n北京"})
+    territory_update(actor=w.admin, territory=w.territories["north"], data={"provinces": "天津"})
     moved = territory_realign(actor=w.admin)
     assert moved == {"customers": 1, "leads": 0, "opportunities": 1}
-    assert Opportunity.objects.get(pk=w.opportunities["other_team"].pk).territory == w.territories["north"]
+    assert Opportunity.objects.get(pk=w.opportunities["other_team"].pk).territory == w.territories["east"]
     assert AuditEntry.objects.filter(object_type="sales.territory", object_id="*").exists()
     with pytest.raises(PermissionDenied):
         territory_realign(actor=w.rep_a)

@@ -1,0 +1,10 @@
+"""Signals other domains listen to, so customers does not import them.
+
+customer_saved(sender=Customer, customer=..., created=bool, actor=...) is sent by customer_create
+and customer_update at the end of their transaction (a receiver's writes commit or roll back
+with the customer's).
+"""
+
+from django.dispatch import Signal
+
+customer_saved = Signal()
