@@ -105,11 +105,17 @@ class Payment(TenantModel):
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A client that retries a payment sends the same key; the retry returns the first payment.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["paid_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "order", "idempotency_key"],
+                                    condition=~models.Q(idempotency_key=""), name="payment_idempotency_key_unique"),
+        ]
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
