@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 import xlsxwriter
 
@@ -51,7 +52,7 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet
                 continue
             if isinstance(value, bool):
                 ws.write_boolean(r, col, value)
-            elif isinstance(value, (int, float)):
+            elif isinstance(value, (int, float, Decimal)):  # money stays a number a sheet can add up
                 ws.write_number(r, col, value)
             else:
                 ws.write_string(r, col, neutralise(str(value)))
