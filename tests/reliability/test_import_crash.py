@@ -47,7 +47,7 @@ def _in_write(db: LiveDB, probe, held_since: list) -> bool:
         return time.monotonic() - held_since[0] > 0.15
 
 
-def _kill_mid_write(db: LiveDB, argv: list[str], log, rng: random.Random) -> dict:
+def _kill_mid_write(db: LiveDB, argv: list[str], log, rng: random.Random, rows: int) -> dict:
     """Start argv, kill -9 it inside the write; how long it had been writing, and what it left."""
     probe = db.connect()
     if db.engine == "sqlite":
@@ -64,7 +64,7 @@ def _kill_mid_write(db: LiveDB, argv: list[str], log, rng: random.Random) -> dic
                 raise AssertionError("the import never reached its write")
             time.sleep(0.01)
         seen = time.monotonic()
-        time.sleep(rng.uniform(0, 0.2))
+        time.sleep(rng.uniform(0, max(0.05, rows / 25_000)))  # somewhere in the write, not only its start
         db.kill(proc)  # SIGKILL
         writing = time.monotonic() - seen
     finally:
@@ -113,10 +113,10 @@ def crash_rounds(tmp_path, rows: int, rounds: int) -> None:
         partial = []
         for round_no in range(1, rounds + 1):
             if round_no == 1:
-                info = _kill_mid_write(db, first, log, rng)
+                info = _kill_mid_write(db, first, log, rng, rows)
             else:
                 _age_heartbeat(db, job_id)
-                info = _kill_mid_write(db, _resume_argv(job_id), log, rng)
+                info = _kill_mid_write(db, _resume_argv(job_id), log, rng, rows)
             job_id, status = _job(db)
             counts = _counts(db)
             partial.append(sum(counts.values()))
