@@ -166,6 +166,28 @@ def cmd_export(args):
     print(f"wrote {args.file} ({len(content)} bytes)")
 
 
+def cmd_backup(args):
+    from guanxi.core.backup import BackupError, backup
+
+    try:
+        result = backup(args.path)
+    except BackupError as exc:
+        _fail(str(exc), 1)
+    print(f"backup of the {result['engine']} database written to {result['path']} "
+          f"({result['bytes']:,} bytes, {result['seconds']:.1f} s)")
+
+
+def cmd_restore(args):
+    from guanxi.core.backup import BackupError, restore
+
+    try:
+        result = restore(args.path, force=args.force)
+    except BackupError as exc:
+        _fail(str(exc), 1)
+    print(f"restored {result['path']} into the {result['engine']} database ({result['seconds']:.1f} s); "
+          "run `guanxi init` if this version has newer migrations")
+
+
 def cmd_bench(args):
     """The bench/ workloads (import, search) on SQLite and/or PostgreSQL, each against the raw engine."""
     raise SystemExit(subprocess.call([sys.executable, "-m", "bench", args.name, "--rows", str(args.rows), "--db", args.db], cwd=ROOT))
@@ -240,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--db", default="both", choices=["sqlite", "pg", "both"])
     p.set_defaults(func=cmd_bench, django=False)
+
+    p = sub.add_parser("backup", help="write a consistent backup of the database to a new file (online)")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="load a backup into the configured database (empty, or --force)")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="replace a database that is not empty (stop the server first)")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("worker", help="run the background job consumer")
     p.set_defaults(func=cmd_worker)
