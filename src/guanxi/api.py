@@ -152,6 +152,9 @@ from guanxi.customers.api import contacts_router, customers_router  # noqa: E402
 api.add_router("/", core_router)
 api.add_router("/customers", customers_router)
 api.add_router("/contacts", contacts_router)
+from guanxi.sales.api.leads import router as leads_router  # noqa: E402
+
+api.add_router("/leads", leads_router)
 
 # Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
 _unknown = Router()

@@ -173,3 +173,22 @@ class AuditEntry(TenantModel):
         if not self._state.adding:
             raise RuntimeError("audit entries are append-only")
         super().save(*args, **kwargs)
+
+
+class Notification(TenantModel):
+    """A message to one user ("a lead was assigned to you"); shown under the bell in the navbar."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import CorePerm, has_perm
 from guanxi.customers.permissions import CustomerPerm
+from guanxi.sales.permissions import LeadPerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
     ("core:home", _("Today"), "house", None, "/today"),
     ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
+    ("sales:leads", _("Leads"), "funnel", LeadPerm.VIEW, "/leads"),
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]

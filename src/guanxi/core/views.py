@@ -90,3 +90,20 @@ def audit_log(request):
 
 
 
+
+
+@login_required
+def notifications(request):
+    """The user's notifications, newest first; POST marks one (`id`) or all of them read."""
+    from guanxi.core import notifications as notes
+
+    if request.method == "POST":
+        raw = request.POST.get("id", "")
+        one = int(raw) if raw.isdigit() and len(raw) < 18 else None
+        notes.mark_read(request.user, one)
+        target = request.POST.get("next", "")
+        if one is not None and url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/"):
+            return redirect(target)
+        return redirect("core:notifications")
+    page = paginate(request, notes.notifications_for(request.user), default_size=50)
+    return render(request, "core/notifications.html", {"page": page})

@@ -18,6 +18,7 @@ class ImportJob(TenantModel):
     class Kind(models.TextChoices):
         CUSTOMERS = "customers", _("Customers")
         CONTACTS = "contacts", _("Contacts")
+        LEADS = "leads", _("Leads")
 
     class Key(models.TextChoices):
         PHONE = "phone", _("Phone")

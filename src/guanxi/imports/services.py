@@ -6,12 +6,12 @@ import os
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from guanxi.core.permissions import require
+from guanxi.core.permissions import Perm, has_perm, require
 from guanxi.customers.importers import SPECS, guess_mapping
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.imports import engine, tasks
@@ -19,11 +19,42 @@ from guanxi.imports.models import ImportJob
 from guanxi.imports.readers import open_rows
 
 Status = ImportJob.Status
+# Who may import each kind, and which fields a mapping must cover. Other domains add their
+# kinds with register_kind (the sales app registers "leads").
+KIND_PERMS: dict[str, Perm] = {"customers": CustomerPerm.IMPORT, "contacts": CustomerPerm.IMPORT}
+REQUIRED_FIELDS: dict[str, set[str]] = {"customers": {"name"}, "contacts": {"name", "customer"}}
+
+
+def register_kind(kind: str, *, fields: dict, rows, writer, perm: Perm, required: set[str]) -> None:
+    """Let the engine import `kind` (a value of ImportJob.Kind): its column spec and row checker
+    (like customers.importers), the writer the engine calls, the permission, the required fields."""
+    SPECS[kind] = (fields, rows)
+    engine.WRITERS[kind] = writer
+    KIND_PERMS[kind] = perm
+    REQUIRED_FIELDS[kind] = set(required)
+
+
+def may_import(user) -> bool:
+    return any(has_perm(user, perm) for perm in KIND_PERMS.values())
+
+
+def kinds_for(user) -> list[tuple[str, str]]:
+    return [(value, label) for value, label in ImportJob.Kind.choices
+            if value in KIND_PERMS and has_perm(user, KIND_PERMS[value])]
+
+
+def require_import(user, kind: str | None = None) -> None:
+    """PermissionDenied unless `user` may import at all (or, given a kind, that kind)."""
+    if kind is None:
+        if not may_import(user):
+            raise PermissionDenied("import")
+        return
+    require(user, KIND_PERMS[kind])
 
 
 def _check_kind_and_key(kind: str, key: str) -> None:
-    if kind not in ImportJob.Kind.values:
-        raise ValidationError({"kind": [_("Choose customers or contacts.")]})
+    if kind not in ImportJob.Kind.values or kind not in KIND_PERMS:
+        raise ValidationError({"kind": [_("Choose what to import.")]})
     if key not in ImportJob.Key.values:
         raise ValidationError({"key": [_("Choose phone, email or external id.")]})
 
@@ -31,8 +62,9 @@ def _check_kind_and_key(kind: str, key: str) -> None:
 @transaction.atomic
 def import_create(*, actor, kind: str, upload, key: str = "phone") -> ImportJob:
     """Store the file and read its header; the mapping is guessed from the column names."""
-    require(actor, CustomerPerm.IMPORT)
+    require_import(actor)
     _check_kind_and_key(kind, key)
+    require_import(actor, kind)
     name = os.path.basename(getattr(upload, "name", "") or "upload.csv").replace("\x00", "")[-200:]
     if not name.lower().endswith((".csv", ".xlsx")):
         raise ValidationError({"file": [_("Upload a .csv or .xlsx file.")]})
@@ -63,7 +95,7 @@ def _check_mapping(kind: str, headers: list[str], mapping: dict) -> dict[str, st
             raise ValidationError({"mapping": [_("%(field)s is mapped twice.") % {"field": fields[field][0]}]})
         seen.add(field)
         clean[str(int(column))] = field
-    required = {"customers": {"name"}, "contacts": {"name", "customer"}}[kind]
+    required = REQUIRED_FIELDS[kind]
     if not required <= seen:
         raise ValidationError({"mapping": [_("Map a column to every required field: %(fields)s.")
                                            % {"fields": ", ".join(str(fields[f][0]) for f in sorted(required))}]})
@@ -71,7 +103,7 @@ def _check_mapping(kind: str, headers: list[str], mapping: dict) -> dict[str, st
 
 
 def _job_for(actor, job: ImportJob) -> None:
-    require(actor, CustomerPerm.IMPORT)
+    require_import(actor, job.kind)
     if job.created_by_id != actor.pk or job.organization_id != actor.organization_id:
         raise ValidationError({"job": [_("Unknown import.")]})
 

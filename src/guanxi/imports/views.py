@@ -12,9 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.exports import neutralise
-from guanxi.core.permissions import require
 from guanxi.customers.importers import SPECS
-from guanxi.customers.permissions import CustomerPerm
 from guanxi.imports import services
 from guanxi.imports.models import ImportJob
 
@@ -24,16 +22,20 @@ def _jobs(user):
 
 
 def _job(user, pk) -> ImportJob:
-    require(user, CustomerPerm.IMPORT)
-    job = _jobs(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
-    if job is None:
+    """403 without the right to import this job's kind; 404 when it is not the user's own job."""
+    services.require_import(user)
+    job = (ImportJob.objects.filter(organization_id=user.organization_id, pk=pk).first()
+           if 0 < pk < 2**63 else None)
+    if job is not None:
+        services.require_import(user, job.kind)
+    if job is None or job.created_by_id != user.pk:
         raise Http404
     return job
 
 
 @login_required
 def import_list(request):
-    require(request.user, CustomerPerm.IMPORT)
+    services.require_import(request.user)
     errors = []
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -48,7 +50,8 @@ def import_list(request):
             else:
                 return redirect("customers:import_detail", job.pk)
     return render(request, "imports/list.html", {
-        "jobs": _jobs(request.user)[:20], "errors": errors, "kinds": ImportJob.Kind.choices, "keys": ImportJob.Key.choices,
+        "jobs": _jobs(request.user)[:20], "errors": errors, "kinds": services.kinds_for(request.user),
+        "keys": ImportJob.Key.choices, "chosen_kind": request.POST.get("kind") or request.GET.get("kind", ""),
     }, status=422 if errors else 200)
 
 

@@ -10,3 +10,6 @@ class SalesConfig(AppConfig):
     def ready(self):
         from guanxi.sales import permissions  # noqa: F401 - registers the role policy and territory reach
         from guanxi.sales import receivers  # noqa: F401 - customer placement in territories
+        from guanxi.sales.lead_import import register as register_lead_import
+
+        register_lead_import()  # kind "leads" for the customers' import engine

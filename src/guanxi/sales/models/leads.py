@@ -145,10 +145,21 @@ class WebForm(TenantModel):
 
 
 class RoundRobinState(TenantModel):
-    """Whose turn it is in a team: the last user who received a lead (row-locked when assigning)."""
+    """Whose turn it is in a team or a territory: the last user who received a lead (row-locked
+    when assigning). One row per team and one per territory."""
 
-    team = models.ForeignKey("core.Team", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("core.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    territory = models.ForeignKey("sales.Territory", on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="+")
     last_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "team"], name="round_robin_one_per_team")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "team"], condition=models.Q(team__isnull=False),
+                                    name="round_robin_one_per_team"),
+            models.UniqueConstraint(fields=["organization", "territory"],
+                                    condition=models.Q(territory__isnull=False),
+                                    name="round_robin_one_per_territory"),
+            models.CheckConstraint(condition=models.Q(team__isnull=True) ^ models.Q(territory__isnull=True),
+                                   name="round_robin_team_or_territory"),
+        ]
