@@ -22,6 +22,14 @@ ROUTES = {
     ("get", "/api/v1/contacts/{contact_id}"),
     ("patch", "/api/v1/contacts/{contact_id}"),
     ("delete", "/api/v1/contacts/{contact_id}"),
+    ("get", "/api/v1/leads"),
+    ("post", "/api/v1/leads"),
+    ("get", "/api/v1/leads/export"),
+    ("get", "/api/v1/leads/{lead_id}"),
+    ("patch", "/api/v1/leads/{lead_id}"),
+    ("delete", "/api/v1/leads/{lead_id}"),
+    ("post", "/api/v1/leads/{lead_id}/assign"),
+    ("post", "/api/v1/leads/{lead_id}/convert"),
 }
 
 

@@ -39,7 +39,7 @@ MAX_EXAMPLES = 30
 SECRETS = {"admin": "gx_schemathesis-admin-" + "0" * 24, "rep_a": "gx_schemathesis-rep-a-" + "0" * 24}
 ID_FIELDS = {
     "customer_id": "customers", "source_id": "customers", "contact_id": "contacts", "reports_to_id": "contacts",
-    "owner_id": "users", "store_id": "stores",
+    "owner_id": "users", "store_id": "stores", "lead_id": "leads", "team_id": "teams",
 }
 
 
@@ -79,6 +79,11 @@ def seeded(django_db_setup, django_db_blocker):
             customers.contact_create(actor=world.rep_a, customer=own, data={"name": "李工", "reports_to": boss.pk})
             customers.contact_create(actor=world.rep_c, customer=world.customers["other_team"], data={"name": "赵工"})
             customers.note_add(actor=world.rep_a, customer=own, body="first visit")
+            from guanxi.sales.services.leads import lead_create
+
+            leads = [lead_create(actor=world.rep_a, data={"name": "线索甲", "phone": "13911112222"}),
+                     lead_create(actor=world.rep_a, data={"name": "张三", "phone": "13800000001"}),
+                     lead_create(actor=world.rep_c, data={"name": "线索丙", "province": "上海"})]
             for role, secret in SECRETS.items():
                 # Real tokens through the service; only the secret is fixed so the config can carry it.
                 with mock.patch.object(ApiToken, "new_secret", return_value=secret):
@@ -88,6 +93,8 @@ def seeded(django_db_setup, django_db_blocker):
                 "contacts": sorted(own.contacts.values_list("pk", flat=True)),
                 "users": sorted(u.pk for u in world.users.values()),
                 "stores": sorted(s.pk for s in world.stores.values()),
+                "leads": sorted(lead.pk for lead in leads),
+                "teams": sorted(t.pk for t in world.teams.values()),
             }
             transaction.set_rollback(True)
     finally:

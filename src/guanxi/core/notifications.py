@@ -56,8 +56,11 @@ def send_notification_email(notification_id: int, organization_id: int) -> None:
 def unread_count(user) -> int:
     if user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(organization_id=user.organization_id, recipient_id=user.pk,
-                                       read_at__isnull=True).count()
+    # The navbar also renders on pages where the user signed in during this very request, before
+    # the middleware could put their organisation in scope.
+    with tenant_scope(user.organization_id):
+        return Notification.objects.filter(organization_id=user.organization_id, recipient_id=user.pk,
+                                           read_at__isnull=True).count()
 
 
 def notifications_for(user) -> QuerySet:

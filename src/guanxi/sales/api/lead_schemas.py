@@ -152,7 +152,8 @@ class ConvertIn(Schema):
     amount: Money | None = Field(None, description="Default: the lead's estimated amount.")
     pipeline_id: Id | None = None
     stage_id: Id | None = None
-    expected_close: date | None = None
+    # Ninja validates the decoded JSON (Python mode), where a strict date would refuse every string.
+    expected_close: Annotated[date, Field(strict=False, description="YYYY-MM-DD")] | None = None
 
 
 class ConvertOut(Schema):

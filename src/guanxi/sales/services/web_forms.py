@@ -139,7 +139,8 @@ def token_problem(form: WebForm, token: str, now: float | None = None) -> str | 
         payload = signing.loads(str(token or "")[:500], salt=TOKEN_SALT, max_age=MAX_TOKEN_AGE)
     except signing.BadSignature:
         return _("The form has expired; please reload the page and try again.")
-    if not isinstance(payload, dict) or payload.get("f") != form.pk or not isinstance(payload.get("t"), int):
+    if not isinstance(payload, dict) or payload.get("f") != form.pk or not isinstance(payload.get("t"), int) \
+            or now - payload["t"] > MAX_TOKEN_AGE:
         return _("The form has expired; please reload the page and try again.")
     if now - payload["t"] < MIN_FILL_SECONDS:
         return _("That was quicker than a person can type; please wait a moment and send again.")

@@ -1,7 +1,7 @@
 """The public lead form at /f/<key>/ (CUS-10): no login, embeddable in an iframe, spam-resistant.
 
 Defences, cheapest first, each answering before anything is written: the form must exist and be
-active (404); the body must be small (413) and a plain url-encoded form of known fields (400);
+active (404); the body must be small (413) and a browser's form of known fields, no files (400);
 ten submissions a minute per address and form (429); the honeypot must be empty and the signed
 token at least MIN_FILL_SECONDS old (400); then the fields are checked like any lead (400 with
 the field errors). Only the POST is CSRF-exempt (a visitor has no session); the page has no
@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.csp import CSP
@@ -27,6 +28,7 @@ from guanxi.sales.forms.leads import PublicLeadForm
 from guanxi.sales.services import web_forms
 
 ALLOWED_KEYS = set(PublicLeadForm.base_fields)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # what a browser's form sends
 
 
 def _render(request, web_form, form, *, status=200, problem="", done=False):
@@ -56,12 +58,15 @@ def _submit(request, web_form):
         length = web_forms.MAX_BODY_BYTES + 1
     if length > web_forms.MAX_BODY_BYTES:
         return _refuse(request, web_form, 413, _("That is more text than this form takes."))
-    if request.content_type != "application/x-www-form-urlencoded":
+    if request.content_type not in FORM_TYPES:
         return _refuse(request, web_form, 400, _("Send the form from the page."))
     if web_forms.rate_limited(web_form, client_ip(request)):
         return _refuse(request, web_form, 429, _("Too many submissions from your network; try again in a minute."))
-    post = request.POST
-    if set(post) - ALLOWED_KEYS or any(len(post.getlist(key)) > 1 for key in post):
+    try:
+        post, files = request.POST, request.FILES
+    except MultiPartParserError:
+        return _refuse(request, web_form, 400, _("Send the form from the page."))
+    if files or set(post) - ALLOWED_KEYS or any(len(post.getlist(key)) > 1 for key in post):
         return _refuse(request, web_form, 400, _("Send the form from the page."))
     form = PublicLeadForm(post)
     if post.get("website"):
