@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import CorePerm, has_perm
 from guanxi.customers.permissions import CustomerPerm
+from guanxi.sales.permissions import OpportunityPerm, PlaybookPerm, TerritoryPerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
@@ -12,6 +13,10 @@ NAV = [
     ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
+    ("sales:board", _("Opportunities"), "kanban", OpportunityPerm.VIEW, "/opportunities"),
+    ("sales:forecast", _("Forecast"), "graph-up-arrow", OpportunityPerm.VIEW_FORECAST, "/forecast"),
+    ("sales:territories", _("Territories"), "map", TerritoryPerm.VIEW, "/territories"),
+    ("sales:playbook", _("Playbook"), "book", PlaybookPerm.VIEW, "/playbook"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]
 
