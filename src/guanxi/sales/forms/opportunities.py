@@ -69,7 +69,8 @@ class OpportunityForm(BootstrapMixin, forms.Form):
                                      help_text=_("Leave empty to follow the stage."))
     expected_close = forms.DateField(label=_("Expected close date"), required=False,
                                      widget=forms.DateInput(attrs={"type": "date"}))
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False,
+                                   help_text=_("Empty: you."))
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     competitors = forms.CharField(label=_("Competitors"), max_length=300, required=False)
     lost_reason = forms.CharField(label=_("Lost reason"), max_length=300, required=False,
@@ -127,7 +128,12 @@ class OpportunityForm(BootstrapMixin, forms.Form):
         data["pipeline"] = stage.pipeline_id if stage else None
         data["customer"] = data["customer"].pk
         data["contact"] = data["contact"].pk if data.get("contact") else None
-        data["owner"] = data["owner"].pk if data.get("owner") else None
+        if data.get("owner"):
+            data["owner"] = data["owner"].pk
+        elif self.instance is None:
+            data.pop("owner", None)  # the service makes the creator the owner
+        else:
+            data["owner"] = None
         if data.get("probability") is None:
             if self.instance is None:
                 data.pop("probability")
