@@ -221,3 +221,28 @@ def test_tips_board_posts_comments_search_and_stage_filter(sales_world, client_f
     assert client_for("admin_b").get(f"/playbook/tips/{post.pk}/").status_code == 404
     tip_delete(actor=w.admin, post=post)
     assert not TipPost.objects.filter(pk=post.pk).exists()
+
+
+# --- customers with deals: merge moves them, delete is refused ------------------------------------
+
+def test_merging_a_customer_moves_its_deals_to_the_target(sales_world):
+    from guanxi.customers.services import customer_merge
+
+    w = sales_world
+    source, target = w.customers["team"], w.customers["own"]
+    deal = w.opportunities["team"]
+    customer_merge(actor=w.admin, target=target, source=source)
+    assert Opportunity.objects.get(pk=deal.pk).customer == target
+
+
+def test_a_customer_with_deals_is_not_deleted(sales_world, client_for):
+    from guanxi.customers.models import Customer
+    from guanxi.customers.services import customer_delete
+
+    w = sales_world
+    customer = w.customers["own"]
+    with pytest.raises(ValidationError):
+        customer_delete(actor=w.admin, customer=customer)
+    response = client_for("admin").post(f"/customers/{customer.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == f"/customers/{customer.pk}/"
+    assert Customer.objects.filter(pk=customer.pk).exists()
