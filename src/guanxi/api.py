@@ -155,6 +155,11 @@ api.add_router("/contacts", contacts_router)
 from guanxi.sales.api.leads import router as leads_router  # noqa: E402
 
 api.add_router("/leads", leads_router)
+from guanxi.sales.api.opportunities import forecast_router, opportunities_router, pipelines_router, territories_router  # noqa: E402,E501
+api.add_router("/opportunities", opportunities_router)
+api.add_router("/pipelines", pipelines_router)
+api.add_router("/territories", territories_router)
+api.add_router("/forecast", forecast_router)
 
 # Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
 _unknown = Router()

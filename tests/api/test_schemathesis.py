@@ -39,7 +39,9 @@ MAX_EXAMPLES = 30
 SECRETS = {"admin": "gx_schemathesis-admin-" + "0" * 24, "rep_a": "gx_schemathesis-rep-a-" + "0" * 24}
 ID_FIELDS = {
     "customer_id": "customers", "source_id": "customers", "contact_id": "contacts", "reports_to_id": "contacts",
-    "owner_id": "users", "store_id": "stores", "lead_id": "leads", "team_id": "teams",
+    "owner_id": "users", "store_id": "stores", "lead_id": "leads",
+    "opportunity_id": "opportunities", "before_id": "opportunities", "stage_id": "stages", "pipeline_id": "pipelines",
+    "territory_id": "territories", "team_id": "teams",
 }
 
 
@@ -64,7 +66,7 @@ def seeded(django_db_setup, django_db_blocker):
     from guanxi.core.models import ApiToken
     from guanxi.core.tenancy import unscoped
     from guanxi.customers import services as customers
-    from guanxi.testing import build_world
+    from guanxi.testing import build_sales, build_world
 
     # Django's own test client unhooks these as well: closing the connection between requests
     # would end the transaction the world lives in.
@@ -72,7 +74,7 @@ def seeded(django_db_setup, django_db_blocker):
     request_finished.disconnect(close_old_connections)
     try:
         with django_db_blocker.unblock(), unscoped(), transaction.atomic():
-            world = build_world()
+            world = build_sales(build_world())
             own = world.customers["own"]
             boss = customers.contact_create(actor=world.rep_a, customer=own,
                                             data={"name": "王总", "role": "decision_maker", "phone": "13900000001"})
@@ -94,6 +96,10 @@ def seeded(django_db_setup, django_db_blocker):
                 "users": sorted(u.pk for u in world.users.values()),
                 "stores": sorted(s.pk for s in world.stores.values()),
                 "leads": sorted(lead.pk for lead in leads),
+                "opportunities": sorted(o.pk for o in world.opportunities.values()),
+                "stages": sorted(s.pk for s in world.stages.values()),
+                "pipelines": [world.pipeline.pk, world.pipeline_b.pk],
+                "territories": sorted(t.pk for t in world.territories.values()),
                 "teams": sorted(t.pk for t in world.teams.values()),
             }
             transaction.set_rollback(True)

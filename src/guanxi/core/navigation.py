@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.permissions import CorePerm, has_perm
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.sales.permissions import LeadPerm
+from guanxi.sales.permissions import OpportunityPerm, PlaybookPerm, TerritoryPerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
@@ -14,6 +15,10 @@ NAV = [
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
     ("sales:leads", _("Leads"), "funnel", LeadPerm.VIEW, "/leads"),
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
+    ("sales:board", _("Opportunities"), "kanban", OpportunityPerm.VIEW, "/opportunities"),
+    ("sales:forecast", _("Forecast"), "graph-up-arrow", OpportunityPerm.VIEW_FORECAST, "/forecast"),
+    ("sales:territories", _("Territories"), "map", TerritoryPerm.VIEW, "/territories"),
+    ("sales:playbook", _("Playbook"), "book", PlaybookPerm.VIEW, "/playbook"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]
 

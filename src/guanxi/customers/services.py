@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from guanxi.core import audit
@@ -35,7 +36,7 @@ from guanxi.customers.models import (
 )
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.customers.search import contact_keys, customer_keys
-from guanxi.customers.signals import customer_saved
+from guanxi.customers.signals import customer_merging, customer_saved
 from guanxi.customers.selectors import Duplicates, customer_duplicates
 
 CUSTOMER_FIELDS = (
@@ -225,7 +226,11 @@ def customer_delete(*, actor, customer: Customer) -> None:
     require(actor, CustomerPerm.DELETE, customer)
     audit.record(actor=actor, action=audit.Action.DELETE, obj=customer,
                  changes={k: [v, None] for k, v in audit.snapshot(customer, AUDITED_CUSTOMER_FIELDS).items() if v not in ("", None)})
-    customer.delete()
+    try:
+        customer.delete()
+    except ProtectedError:  # deals, quotes or orders of other domains keep it
+        raise ValidationError({"__all__": [_("This customer has opportunities, quotes or orders; it cannot be "
+                                             "deleted.")]}) from None
 
 
 @transaction.atomic
@@ -257,6 +262,7 @@ def customer_merge(*, actor, target: Customer, source: Customer) -> Customer:
     Attachment.objects.filter(customer=source).update(customer=target)
     source_tags = list(source.tags.all())
     _set_tags(target, list(target.tags.all()) + [t for t in source_tags if t not in target.tags.all()])
+    customer_merging.send(sender=Customer, source=source, target=target, actor=actor)
     source.delete()
     target.save()
     reindex_customer(target)

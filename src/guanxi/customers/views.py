@@ -114,7 +114,11 @@ def customer_update(request, pk):
 def customer_delete(request, pk):
     customer = access_customer(request.user, pk, CustomerPerm.DELETE)
     name = customer.name
-    services.customer_delete(actor=request.user, customer=customer)
+    try:
+        services.customer_delete(actor=request.user, customer=customer)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("customers:detail", customer.pk)
     messages.success(request, _("Customer %(name)s deleted.") % {"name": name})
     return redirect("customers:list")
 

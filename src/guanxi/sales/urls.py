@@ -7,4 +7,5 @@ app_name = "sales"
 urlpatterns = [
     # path("leads/", include("guanxi.sales.views.leads_urls")),  — one line per sub-domain
     path("", include("guanxi.sales.views.leads_urls")),
+    path("", include("guanxi.sales.views.deals_urls")),
 ]

@@ -163,12 +163,12 @@ def forecast(*, actor, group_by: str = "rep", start: dt.date, end: dt.date,
             for k in keys]
     rows.sort(key=lambda r: (r.key is None, r.key if group_by == "month" else r.label))
 
-    whole = open_qs.order_by().aggregate(amount=Sum("amount", output_field=SUM_FIELD),
-                                         weighted=Sum(F("amount") * F("probability"), output_field=SUM_FIELD))
+    whole = open_qs.order_by().aggregate(amount_sum=Sum("amount", output_field=SUM_FIELD),
+                                         weighted_sum=Sum(F("amount") * F("probability"), output_field=SUM_FIELD))
     total = ForecastRow(
         key="total", label=_("Total"),
-        open=Totals(sum(r.open.count for r in rows), to_cents(whole["amount"] or 0),
-                    to_cents((whole["weighted"] or Decimal(0)) / Decimal(100))),
+        open=Totals(sum(r.open.count for r in rows), to_cents(whole["amount_sum"] or 0),
+                    to_cents((whole["weighted_sum"] or Decimal(0)) / Decimal(100))),
         won=sum((r.won for r in rows), ZERO),
         quota=sum((r.quota for r in rows if r.quota is not None), ZERO) if group_by != "territory" else None,
     )

@@ -130,6 +130,7 @@ def pipeline_update(*, actor, pipeline: Pipeline, data: dict) -> Pipeline:
     require(actor, OpportunityPerm.MANAGE_PIPELINES)
     reject_unknown(data, ("name", "is_active", "is_default"))
     check_text(data)
+    pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
     before = {"name": pipeline.name, "is_active": pipeline.is_active, "is_default": pipeline.is_default}
     if "name" in data:
         name = " ".join(str(data["name"] or "").split())
