@@ -152,6 +152,9 @@ from guanxi.customers.api import contacts_router, customers_router  # noqa: E402
 api.add_router("/", core_router)
 api.add_router("/customers", customers_router)
 api.add_router("/contacts", contacts_router)
+api.add_router("/products", "guanxi.sales.api.catalog.products_router")
+api.add_router("/price-lists", "guanxi.sales.api.catalog.price_lists_router")
+api.add_router("/quotes", "guanxi.sales.api.quotes.quotes_router")
 
 # Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
 _unknown = Router()
