@@ -11,6 +11,8 @@ NAV = [
     ("core:home", _("Today"), "house", None, "/today"),
     ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
+    ("sales:product_list", _("Products"), "box-seam", "catalog.view", "/products"),  # CatalogPerm.VIEW
+    ("sales:quote_list", _("Quotes"), "file-earmark-text", "quotes.view", "/quotes"),  # QuotePerm.VIEW
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]
