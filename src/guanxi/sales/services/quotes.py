@@ -363,15 +363,17 @@ def _line_values(actor, quote: Quote, line: QuoteLine, data: dict) -> None:
     if product is not None:
         if product_changed and not str(data.get("description") or "").strip():
             line.description = product.name[:300]
-        # A price typed by hand stays; a list price follows the tiers when the quantity changes.
-        was_list_price = line.pk is None or product_changed
-        if not was_list_price and quantity is not None and quantity != old_quantity:
+        # A price typed by hand stays; a list price (and a list discount) follows the tiers when
+        # the quantity changes.
+        follow_price = follow_discount = line.pk is None or product_changed
+        if not follow_price and quantity is not None and quantity != old_quantity:
             old = price_for(quote.customer, product, old_quantity, _price_date(quote))
-            was_list_price = (line.unit_price, line.discount_percent) == (old.unit_price, old.discount_percent)
-        if was_list_price and unit_price is None:  # a typed unit price is the deal: no list discount on top
+            follow_price = line.unit_price == old.unit_price
+            follow_discount = line.discount_percent == old.discount_percent
+        if follow_price and unit_price is None:  # a typed unit price is the deal: no list discount on top
             price = price_for(quote.customer, product, line.quantity, _price_date(quote))
             line.unit_price = price.unit_price
-            if discount is None:
+            if discount is None and follow_discount:
                 line.discount_percent = price.discount_percent
         if tax_rate is None and (line.pk is None or product_changed):
             line.tax_rate = product.tax_rate
