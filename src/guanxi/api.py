@@ -160,6 +160,9 @@ api.add_router("/opportunities", opportunities_router)
 api.add_router("/pipelines", pipelines_router)
 api.add_router("/territories", territories_router)
 api.add_router("/forecast", forecast_router)
+api.add_router("/products", "guanxi.sales.api.catalog.products_router")
+api.add_router("/price-lists", "guanxi.sales.api.catalog.price_lists_router")
+api.add_router("/quotes", "guanxi.sales.api.quotes.quotes_router")
 
 # Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
 _unknown = Router()

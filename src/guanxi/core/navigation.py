@@ -14,6 +14,8 @@ NAV = [
     ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
     ("sales:leads", _("Leads"), "funnel", LeadPerm.VIEW, "/leads"),
+    ("sales:product_list", _("Products"), "box-seam", "catalog.view", "/products"),  # CatalogPerm.VIEW
+    ("sales:quote_list", _("Quotes"), "file-earmark-text", "quotes.view", "/quotes"),  # QuotePerm.VIEW
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
     ("sales:board", _("Opportunities"), "kanban", OpportunityPerm.VIEW, "/opportunities"),
     ("sales:forecast", _("Forecast"), "graph-up-arrow", OpportunityPerm.VIEW_FORECAST, "/forecast"),

@@ -8,4 +8,6 @@ urlpatterns = [
     # path("leads/", include("guanxi.sales.views.leads_urls")),  — one line per sub-domain
     path("", include("guanxi.sales.views.leads_urls")),
     path("", include("guanxi.sales.views.deals_urls")),
+    path("", include("guanxi.sales.views.catalog_urls")),
+    path("", include("guanxi.sales.views.quotes_urls")),
 ]

@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from guanxi.core import audit
 from guanxi.core.models import Organization
 from guanxi.core.money import ZERO, to_cents
-from guanxi.core.permissions import require, row_filter
+from guanxi.core.permissions import Scope, require, row_filter, scope_for
 from guanxi.core.validation import check_text, reject_unknown
 from guanxi.customers.models import Contact, Customer, TimelineEvent
 from guanxi.customers.selectors import customer_visible
@@ -363,15 +363,17 @@ def _line_values(actor, quote: Quote, line: QuoteLine, data: dict) -> None:
     if product is not None:
         if product_changed and not str(data.get("description") or "").strip():
             line.description = product.name[:300]
-        # A price typed by hand stays; a list price follows the tiers when the quantity changes.
-        was_list_price = line.pk is None or product_changed
-        if not was_list_price and quantity is not None and quantity != old_quantity:
+        # A price typed by hand stays; a list price (and a list discount) follows the tiers when
+        # the quantity changes.
+        follow_price = follow_discount = line.pk is None or product_changed
+        if not follow_price and quantity is not None and quantity != old_quantity:
             old = price_for(quote.customer, product, old_quantity, _price_date(quote))
-            was_list_price = (line.unit_price, line.discount_percent) == (old.unit_price, old.discount_percent)
-        if was_list_price and unit_price is None:  # a typed unit price is the deal: no list discount on top
+            follow_price = line.unit_price == old.unit_price
+            follow_discount = line.discount_percent == old.discount_percent
+        if follow_price and unit_price is None:  # a typed unit price is the deal: no list discount on top
             price = price_for(quote.customer, product, line.quantity, _price_date(quote))
             line.unit_price = price.unit_price
-            if discount is None:
+            if discount is None and follow_discount:
                 line.discount_percent = price.discount_percent
         if tax_rate is None and (line.pk is None or product_changed):
             line.tax_rate = product.tax_rate
@@ -581,3 +583,46 @@ def quote_decline(*, actor, quote: Quote, reason: str = "") -> Quote:
     what = _("declined by the customer") + (f": {reason}" if reason else "")
     return _set_status(actor, quote, Quote.Status.REJECTED, what[:200], decided_at=timezone.now(),
                        extra={"reason": [None, reason]} if reason else None)
+
+
+# --- the organisation's quote settings ---------------------------------------------------
+
+SETTINGS_FIELDS = ("quote_discount_threshold", "quote_validity_days", "default_tax_rate")
+
+
+def may_change_settings(actor) -> bool:
+    """Those who approve discounts for a store or more (managers, admins, owners) set the threshold."""
+    return scope_for(actor, QuotePerm.APPROVE) >= Scope.STORE
+
+
+@transaction.atomic
+def quote_settings_update(*, actor, data: dict):
+    if not may_change_settings(actor):
+        raise PermissionDenied(QuotePerm.APPROVE)
+    reject_unknown(data, SETTINGS_FIELDS)
+    settings = sales_settings(actor.organization_id)
+    before = audit.snapshot(settings, list(SETTINGS_FIELDS))
+    errors: dict[str, list[str]] = {}
+    for name, parse in (("quote_discount_threshold", lambda v: parse_percent(v, "quote_discount_threshold")),
+                        ("default_tax_rate", lambda v: parse_tax_rate(v, "default_tax_rate"))):
+        if name in data:
+            try:
+                setattr(settings, name, parse(data[name]))
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+    if "quote_validity_days" in data:
+        try:
+            days = int(data["quote_validity_days"])
+        except (TypeError, ValueError):
+            days = 0
+        if not 1 <= days <= 3650:
+            errors["quote_validity_days"] = [_("Enter a whole number from 1 to 3650.")]
+        else:
+            settings.quote_validity_days = days
+    if errors:
+        raise ValidationError(errors)
+    settings.save()
+    changes = audit.diff(before, audit.snapshot(settings, list(SETTINGS_FIELDS)))
+    if changes:
+        audit.record(actor=actor, action=audit.Action.UPDATE, obj=settings, changes=changes)
+    return settings

@@ -29,7 +29,12 @@ def quantity(value) -> str:
     """3.000 → "3", 2.500 → "2.5"."""
     if value in (None, ""):
         return ""
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite():
+        return str(value)
     text = f"{number:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -47,4 +52,16 @@ def rate_percent(value) -> str:
     """A tax rate stored as a fraction (0.1300 → "13%")."""
     if value in (None, ""):
         return ""
-    return percent(Decimal(str(value)) * 100)
+    try:
+        return percent(Decimal(str(value)) * 100)
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+STATUS_COLOURS = {"draft": "secondary", "pending_approval": "warning", "approved": "info", "sent": "primary",
+                  "accepted": "success", "rejected": "danger", "superseded": "light"}
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, "secondary")
