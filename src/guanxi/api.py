@@ -152,6 +152,10 @@ from guanxi.customers.api import contacts_router, customers_router  # noqa: E402
 api.add_router("/", core_router)
 api.add_router("/customers", customers_router)
 api.add_router("/contacts", contacts_router)
+from guanxi.sales.api.contracts import router as contracts_router  # noqa: E402
+api.add_router("/contracts", contracts_router)
+from guanxi.sales.api.orders import router as orders_router  # noqa: E402
+api.add_router("/orders", orders_router)
 
 # Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
 _unknown = Router()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import CorePerm, has_perm
 from guanxi.customers.permissions import CustomerPerm
+from guanxi.sales.permissions import OrderPerm, QuotePerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
@@ -12,6 +13,8 @@ NAV = [
     ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
+    ("sales:contract_list", _("Contracts"), "file-earmark-text", QuotePerm.VIEW, "/contracts"),
+    ("sales:order_list", _("Orders"), "receipt", OrderPerm.VIEW, "/orders"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]
 

@@ -6,4 +6,6 @@ app_name = "sales"
 
 urlpatterns = [
     # path("leads/", include("guanxi.sales.views.leads_urls")),  — one line per sub-domain
+    path("", include("guanxi.sales.views.contracts_urls")),
+    path("", include("guanxi.sales.views.orders_urls")),
 ]
