@@ -20,7 +20,7 @@ FIELDS = ("title", "opportunity", "owner", "value", "start_date", "end_date", "s
 
 class ContractForm(BootstrapMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False)
+    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
     value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=2, min_value=Decimal("0"),
                                required=False)

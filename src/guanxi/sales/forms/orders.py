@@ -18,8 +18,8 @@ LINE_ROWS = 6
 
 
 class OrderForm(BootstrapMixin, forms.Form):
-    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False)
-    contract = forms.ModelChoiceField(label=_("Contract"), queryset=Contract.objects.none(), required=False)
+    opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, required=False)
+    contract = forms.ModelChoiceField(label=_("Contract"), queryset=None, required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -44,7 +44,7 @@ class OrderForm(BootstrapMixin, forms.Form):
 
 
 class OrderLineForm(BootstrapMixin, forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, required=False,
                                   min_value=Decimal("0.001"))
