@@ -6,7 +6,13 @@ from django.urls import reverse
 from ninja import Query, Router, Status
 
 from guanxi.core.permissions import require
-from guanxi.customers.api import READ_ERRORS, WRITE_ERRORS, _known_query, _page, _referenced
+from guanxi.customers.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _known_query,
+    _page,
+    _referenced,
+)
 from guanxi.sales.api.orders import api_names
 from guanxi.sales.api.schemas_orders import (
     ContractFileList,

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from guanxi.core.permissions import require
-from guanxi.customers.api import READ_ERRORS, WRITE_ERRORS, _known_query, _page, _referenced
+from guanxi.customers.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _known_query,
+    _page,
+    _referenced,
+)
 from guanxi.sales.api.schemas_orders import (
     CancelIn,
     OrderFromQuoteIn,
@@ -62,7 +68,7 @@ def _can(user, perm, obj) -> bool:
 
 
 def order_out(o: Order, actor) -> dict:
-    money = lambda v: f"{v:.2f}"  # noqa: E731
+    money = lambda v: f"{v:.2f}"
     actions = [a for a in services.allowed_actions(o) if _can(actor, services.TRANSITIONS[a][2], o)]
     return {
         "id": o.pk, "number": o.number, "status": o.status, "customer_id": o.customer_id,

@@ -22,7 +22,7 @@ class ContractForm(BootstrapMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     opportunity = forms.ModelChoiceField(label=_("Opportunity"), queryset=None, required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
-    value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=2, min_value=Decimal("0"),
+    value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=2, min_value=Decimal(0),
                                required=False)
     start_date = forms.DateField(label=_("Start"), **DATE)
     end_date = forms.DateField(label=_("End"), **DATE)
@@ -58,7 +58,7 @@ class ContractForm(BootstrapMixin, forms.Form):
         else:
             data.pop("owner", None)
         if data.get("value") is None:
-            data["value"] = Decimal("0")
+            data["value"] = Decimal(0)
         return data
 
 

@@ -49,11 +49,11 @@ class OrderLineForm(BootstrapMixin, forms.Form):
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=12, decimal_places=3, required=False,
                                   min_value=Decimal("0.001"))
     unit_price = forms.DecimalField(label=_("Unit price"), max_digits=14, decimal_places=2, required=False,
-                                    min_value=Decimal("0"))
+                                    min_value=Decimal(0))
     discount_percent = forms.DecimalField(label=_("Discount (%)"), max_digits=5, decimal_places=2, required=False,
-                                          min_value=Decimal("0"), max_value=Decimal("100"))
+                                          min_value=Decimal(0), max_value=Decimal(100))
     tax_rate = forms.DecimalField(label=_("Tax rate"), max_digits=5, decimal_places=4, required=False,
-                                  min_value=Decimal("0"), max_value=Decimal("1"),
+                                  min_value=Decimal(0), max_value=Decimal(1),
                                   help_text=_("0.13 is 13%; empty: the product's rate or the default."))
 
     def __init__(self, *args, products=None, **kwargs):
@@ -71,7 +71,7 @@ class OrderLineForm(BootstrapMixin, forms.Form):
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
         if "product" in data:
             data["product"] = data["product"].pk
-        data.setdefault("quantity", Decimal("1"))
+        data.setdefault("quantity", Decimal(1))
         return data
 
 

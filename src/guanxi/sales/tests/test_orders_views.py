@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guanxi.sales.models import Contract, Order, Payment
@@ -226,3 +226,13 @@ def test_contract_pages(sales_world, client_for, settings, tmp_path):
     contract_services.contract_terminate(actor=w.rep_a, contract=contract)
     html = c.get(f"/contracts/{contract.pk}/").content.decode()
     assert 'data-action="activate"' not in html and "/files/" not in html
+
+
+@pytest.mark.parametrize("actor, contracts, orders", [
+    ("rep_a", True, True), ("cashier", False, True), ("marketing", False, False), ("readonly", True, True),
+])
+def test_navigation_offers_contracts_and_orders_by_permission(sales_world, client_for, actor, contracts, orders):
+    html = client_for(actor).get("/today/").content.decode()
+    nav = html.split('id="nav-main"')[1].split("</ul>")[0]
+    assert ('href="/contracts/"' in nav) is contracts
+    assert ('href="/orders/"' in nav) is orders
