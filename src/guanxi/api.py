@@ -163,6 +163,10 @@ api.add_router("/forecast", forecast_router)
 api.add_router("/products", "guanxi.sales.api.catalog.products_router")
 api.add_router("/price-lists", "guanxi.sales.api.catalog.price_lists_router")
 api.add_router("/quotes", "guanxi.sales.api.quotes.quotes_router")
+from guanxi.sales.api.contracts import router as contracts_router  # noqa: E402
+api.add_router("/contracts", contracts_router)
+from guanxi.sales.api.orders import router as orders_router  # noqa: E402
+api.add_router("/orders", orders_router)
 
 # Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
 _unknown = Router()

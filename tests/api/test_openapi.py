@@ -30,6 +30,24 @@ ROUTES = {
     ("delete", "/api/v1/leads/{lead_id}"),
     ("post", "/api/v1/leads/{lead_id}/assign"),
     ("post", "/api/v1/leads/{lead_id}/convert"),
+    # sales: contracts and orders
+    ("get", "/api/v1/contracts"),
+    ("post", "/api/v1/contracts"),
+    ("post", "/api/v1/contracts/from-quote"),
+    ("get", "/api/v1/contracts/{contract_id}"),
+    ("patch", "/api/v1/contracts/{contract_id}"),
+    ("post", "/api/v1/contracts/{contract_id}/activate"),
+    ("post", "/api/v1/contracts/{contract_id}/terminate"),
+    ("get", "/api/v1/contracts/{contract_id}/files"),
+    ("get", "/api/v1/orders"),
+    ("post", "/api/v1/orders"),
+    ("post", "/api/v1/orders/from-quote"),
+    ("get", "/api/v1/orders/{order_id}"),
+    ("post", "/api/v1/orders/{order_id}/confirm"),
+    ("post", "/api/v1/orders/{order_id}/deliver"),
+    ("post", "/api/v1/orders/{order_id}/cancel"),
+    ("get", "/api/v1/orders/{order_id}/payments"),
+    ("post", "/api/v1/orders/{order_id}/payments"),
 }
 
 

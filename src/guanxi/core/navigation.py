@@ -7,6 +7,7 @@ from guanxi.core.permissions import CorePerm, has_perm
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.sales.permissions import LeadPerm
 from guanxi.sales.permissions import OpportunityPerm, PlaybookPerm, TerritoryPerm
+from guanxi.sales.permissions import OrderPerm, QuotePerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
@@ -21,6 +22,8 @@ NAV = [
     ("sales:forecast", _("Forecast"), "graph-up-arrow", OpportunityPerm.VIEW_FORECAST, "/forecast"),
     ("sales:territories", _("Territories"), "map", TerritoryPerm.VIEW, "/territories"),
     ("sales:playbook", _("Playbook"), "book", PlaybookPerm.VIEW, "/playbook"),
+    ("sales:contract_list", _("Contracts"), "file-earmark-text", QuotePerm.VIEW, "/contracts"),
+    ("sales:order_list", _("Orders"), "receipt", OrderPerm.VIEW, "/orders"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]
 

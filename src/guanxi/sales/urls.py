@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("guanxi.sales.views.deals_urls")),
     path("", include("guanxi.sales.views.catalog_urls")),
     path("", include("guanxi.sales.views.quotes_urls")),
+    path("", include("guanxi.sales.views.contracts_urls")),
+    path("", include("guanxi.sales.views.orders_urls")),
 ]

@@ -72,10 +72,10 @@ class OrderLine(TenantModel):
     product = models.ForeignKey("sales.Product", verbose_name=_("product"), on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="+")
     description = models.CharField(_("description"), max_length=300)
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=Decimal("1"))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3, default=Decimal(1))
     unit_price = money_field(_("unit price"))
-    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=Decimal("0"))
-    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4, default=Decimal("0"))
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=Decimal(0))
+    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4, default=Decimal(0))
     net_amount = money_field(_("net"), editable=False)
     tax_amount = money_field(_("tax"), editable=False)
     cost = money_field(_("cost"), editable=False)

@@ -40,7 +40,16 @@ from guanxi.core.validation import check_text, reject_unknown, resolve_owner
 from guanxi.customers.models import Customer, TimelineEvent
 from guanxi.customers.selectors import customer_visible
 from guanxi.customers.services import timeline_add
-from guanxi.sales.models import Contract, Opportunity, Order, OrderLine, Payment, Product, Quote, SalesSettings
+from guanxi.sales.models import (
+    Contract,
+    Opportunity,
+    Order,
+    OrderLine,
+    Payment,
+    Product,
+    Quote,
+    SalesSettings,
+)
 from guanxi.sales.permissions import OpportunityPerm, OrderPerm, QuotePerm
 from guanxi.sales.services.numbering import next_number
 from guanxi.sales.services.territories import customer_territory
