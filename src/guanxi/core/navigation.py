@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.permissions import CorePerm, has_perm
 from guanxi.customers.permissions import CustomerPerm
+from guanxi.sales.permissions import CommissionPerm, ExpensePerm, SalesReportPerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
@@ -12,6 +13,9 @@ NAV = [
     ("customers:list", _("Customers"), "building", CustomerPerm.VIEW, "/customers"),
     ("customers:contacts", _("Contacts"), "person-lines", CustomerPerm.VIEW, "/contacts"),
     ("customers:import", _("Import"), "upload", CustomerPerm.IMPORT, "/imports"),
+    ("sales:commission_statement", _("Commission"), "cash-coin", CommissionPerm.VIEW, "/commission"),
+    ("sales:expenses", _("Expenses"), "receipt", ExpensePerm.VIEW, "/expenses"),
+    ("sales:reports", _("Sales reports"), "bar-chart", SalesReportPerm.VIEW, "/sales/reports"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]
 

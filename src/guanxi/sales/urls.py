@@ -6,4 +6,7 @@ app_name = "sales"
 
 urlpatterns = [
     # path("leads/", include("guanxi.sales.views.leads_urls")),  — one line per sub-domain
+    path("", include("guanxi.sales.views.commission_urls")),
+    path("", include("guanxi.sales.views.expenses_urls")),
+    path("", include("guanxi.sales.views.reports_urls")),
 ]
