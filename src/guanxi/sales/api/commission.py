@@ -14,7 +14,12 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from guanxi.core.permissions import require
-from guanxi.customers.api import READ_ERRORS, WRITE_ERRORS, _known_query, api_field_names
+from guanxi.customers.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _known_query,
+    api_field_names,
+)
 from guanxi.customers.schemas import Id, Text, Unset
 from guanxi.sales.api.money_schemas import Month, Percent, Rate
 from guanxi.sales.models import CommissionRule

@@ -11,7 +11,13 @@ from typing import Literal
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from guanxi.customers.api import READ_ERRORS, WRITE_ERRORS, _known_query, _page, api_field_names
+from guanxi.customers.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _known_query,
+    _page,
+    api_field_names,
+)
 from guanxi.customers.schemas import Id, Text, Unset
 from guanxi.sales.api.money_schemas import IsoDate, Money
 from guanxi.sales.models import ExpenseClaim
