@@ -85,3 +85,22 @@ def api_clients(world):
         return Api(secret)
 
     return make
+
+
+def page_world(sales_world, settings, tmp_path):
+    """The sales world with two won deals (rep_a, rep_c) and `w.client(name)`, a logged-in page client."""
+    from django.test import Client
+
+    settings.MEDIA_ROOT = tmp_path
+    w = sales_world
+    opportunity(w, w.rep_a, "赢单A", "5000.00", w.stages[4], closed_at=at(2026, 3, 10))
+    opportunity(w, w.rep_c, "赢单C", "700.00", w.stages[4], customer=w.customers["other_team"],
+                closed_at=at(2026, 3, 12))
+
+    def client(name):
+        c = Client()
+        c.force_login(w.users[name])
+        return c
+
+    w.client = client
+    return w
