@@ -65,3 +65,21 @@ def test_receipt_download_is_an_attachment_that_is_never_sniffed(pages):
     assert w.client("cashier").get(f"/expenses/{claim.pk}/receipt/download/").status_code == 404
     detail = w.client("rep_a").get(f"/expenses/{claim.pk}/").content.decode()
     assert "&lt;script&gt;.png" in detail and "<script>.png" not in detail
+
+
+def test_the_claims_list_and_the_statement_take_a_constant_number_of_queries(pages, django_assert_max_num_queries):
+    w = pages
+    for i in range(3):
+        expense_services.expense_create(actor=w.rep_a, data={
+            "category": "travel", "amount": "9.00", "spent_on": dt.date(2026, 3, 2), "description": f"第{i}次",
+            "opportunity": w.opportunities["own"].pk})
+    c = w.client("manager")
+    c.get("/expenses/")  # warm the session and the user's caches
+    with django_assert_max_num_queries(12) as few:
+        assert c.get("/expenses/").status_code == 200
+    for i in range(20):
+        expense_services.expense_create(actor=w.rep_b, data={
+            "category": "meals", "amount": "1.00", "spent_on": dt.date(2026, 3, 3), "description": f"更多{i}",
+            "opportunity": w.opportunities["team"].pk})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert c.get("/expenses/").status_code == 200
