@@ -148,6 +148,9 @@ def ping(request):
 
 from guanxi.core.api import router as core_router  # noqa: E402
 from guanxi.customers.api import contacts_router, customers_router  # noqa: E402
+from guanxi.sales.api.commission import router as commission_router  # noqa: E402
+from guanxi.sales.api.expenses import router as expenses_router  # noqa: E402
+from guanxi.sales.api.reports import router as reports_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/customers", customers_router)
@@ -167,6 +170,9 @@ from guanxi.sales.api.contracts import router as contracts_router  # noqa: E402
 api.add_router("/contracts", contracts_router)
 from guanxi.sales.api.orders import router as orders_router  # noqa: E402
 api.add_router("/orders", orders_router)
+api.add_router("/commission", commission_router)
+api.add_router("/expenses", expenses_router)
+api.add_router("/reports", reports_router)
 
 # Last: any other path under /api/v1/ is a JSON 404 (not the site's HTML page), with or without a token.
 _unknown = Router()

@@ -6,6 +6,8 @@ import shutil
 
 import pytest
 
+from tests.api.test_openapi import ROUTES
+
 CHROMIUM = os.environ.get("GUANXI_CHROMIUM", "/usr/bin/chromium")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -49,6 +51,7 @@ def test_docs_work_under_the_csp(secret, live_server, chromium):
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector(".opblock", timeout=15000)
     assert page.locator(".opblock").count() == 23
+    assert page.locator(".opblock").count() == len(ROUTES)
 
     page.locator("button.authorize").click()
     page.locator(".auth-container input").fill(secret)

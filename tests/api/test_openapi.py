@@ -48,6 +48,23 @@ ROUTES = {
     ("post", "/api/v1/orders/{order_id}/cancel"),
     ("get", "/api/v1/orders/{order_id}/payments"),
     ("post", "/api/v1/orders/{order_id}/payments"),
+    # commission, expenses and sales reports (SAL-9, SAL-10)
+    ("get", "/api/v1/commission/rules"),
+    ("post", "/api/v1/commission/rules"),
+    ("get", "/api/v1/commission/rules/{rule_id}"),
+    ("patch", "/api/v1/commission/rules/{rule_id}"),
+    ("delete", "/api/v1/commission/rules/{rule_id}"),
+    ("get", "/api/v1/commission/statement"),
+    ("get", "/api/v1/expenses"),
+    ("post", "/api/v1/expenses"),
+    ("get", "/api/v1/expenses/deals"),
+    ("get", "/api/v1/expenses/{expense_id}"),
+    ("patch", "/api/v1/expenses/{expense_id}"),
+    ("delete", "/api/v1/expenses/{expense_id}"),
+    ("post", "/api/v1/expenses/{expense_id}/submit"),
+    ("post", "/api/v1/expenses/{expense_id}/approve"),
+    ("post", "/api/v1/expenses/{expense_id}/reject"),
+    ("get", "/api/v1/reports/{name}"),
 }
 
 

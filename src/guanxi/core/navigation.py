@@ -8,6 +8,7 @@ from guanxi.customers.permissions import CustomerPerm
 from guanxi.sales.permissions import LeadPerm
 from guanxi.sales.permissions import OpportunityPerm, PlaybookPerm, TerritoryPerm
 from guanxi.sales.permissions import OrderPerm, QuotePerm
+from guanxi.sales.permissions import CommissionPerm, ExpensePerm, SalesReportPerm
 
 NAV = [
     # (url name, label, icon, permission, active-path prefix)
@@ -24,6 +25,9 @@ NAV = [
     ("sales:playbook", _("Playbook"), "book", PlaybookPerm.VIEW, "/playbook"),
     ("sales:contract_list", _("Contracts"), "file-earmark-text", QuotePerm.VIEW, "/contracts"),
     ("sales:order_list", _("Orders"), "receipt", OrderPerm.VIEW, "/orders"),
+    ("sales:commission_statement", _("Commission"), "cash-coin", CommissionPerm.VIEW, "/commission"),
+    ("sales:expenses", _("Expenses"), "receipt", ExpensePerm.VIEW, "/expenses"),
+    ("sales:reports", _("Sales reports"), "bar-chart", SalesReportPerm.VIEW, "/sales/reports"),
     ("core:audit", _("Audit log"), "journal-text", CorePerm.VIEW_AUDIT, "/audit"),
 ]
 

@@ -12,4 +12,7 @@ urlpatterns = [
     path("", include("guanxi.sales.views.quotes_urls")),
     path("", include("guanxi.sales.views.contracts_urls")),
     path("", include("guanxi.sales.views.orders_urls")),
+    path("", include("guanxi.sales.views.commission_urls")),
+    path("", include("guanxi.sales.views.expenses_urls")),
+    path("", include("guanxi.sales.views.reports_urls")),
 ]

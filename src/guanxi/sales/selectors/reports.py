@@ -26,7 +26,15 @@ from guanxi.core.models import User
 from guanxi.core.money import to_cents
 from guanxi.core.permissions import Perm, require, row_filter
 from guanxi.sales.models import Lead, Opportunity, Pipeline, Quota
-from guanxi.sales.periods import month_bounds, month_label, month_of, next_month, org_tz, year_bounds
+from guanxi.sales.periods import (
+    month_bounds,
+    month_label,
+    month_of,
+    next_month,
+    org_tz,
+    parse_month,
+    year_bounds,
+)
 from guanxi.sales.permissions import LeadPerm, OpportunityPerm, SalesReportPerm
 
 ZERO = Decimal("0.00")
@@ -75,6 +83,24 @@ class ReportParams:
     pipeline_id: int | None = None
     year: int | None = None
     month: dt.date | None = None
+
+
+def parse_report_params(query) -> ReportParams:
+    """?pipeline=&year=&month= (a page's GET or the API's query) → ReportParams; a
+    ValidationError({field: [...]}) for a bad value."""
+    params = ReportParams()
+    pipeline, year, month = (str(query.get(k) or "").strip() for k in ("pipeline", "year", "month"))
+    if pipeline:
+        if not pipeline.isdigit() or len(pipeline) > 18:
+            raise ValidationError({"pipeline": [_("Choose a valid pipeline.")]})
+        params.pipeline_id = int(pipeline)
+    if year:
+        if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2100):
+            raise ValidationError({"year": [_("Enter a year from 2000 to 2100.")]})
+        params.year = int(year)
+    if month:
+        params.month = parse_month(month)
+    return params
 
 
 def percent(part, whole) -> Decimal | None:
@@ -136,7 +162,7 @@ def pipeline_by_stage(*, actor, pipeline_id: int | None = None, extra: tuple[Per
     stages = list(pipeline.stages.order_by("position", "id")) if pipeline else []
     qs = (opportunities_in_reach(actor, extra).filter(pipeline=pipeline)
           .values("stage_id").order_by("stage_id")
-          .annotate(n=Count("id"), amount=Sum("amount", output_field=SUM_MONEY),
+          .annotate(n=Count("id"), total=Sum("amount", output_field=SUM_MONEY),
                     weighted=Sum(F("amount") * F("probability"), output_field=SUM_MONEY)))
     sql = [str(qs.query)] if pipeline else []
     found = {r["stage_id"]: r for r in qs} if pipeline else {}
@@ -145,7 +171,7 @@ def pipeline_by_stage(*, actor, pipeline_id: int | None = None, extra: tuple[Per
         r = found.get(stage.pk, {})
         state = _("Won") if stage.is_won else _("Lost") if stage.is_lost else _("Open")
         rows.append({"stage": stage.name, "state": state, "probability": stage.probability, "count": r.get("n", 0),
-                     "amount": _cents(r.get("amount")), "weighted": _weighted(r.get("weighted"))})
+                     "amount": _cents(r.get("total")), "weighted": _weighted(r.get("weighted"))})
     totals = {"stage": _("Total"), "count": sum(r["count"] for r in rows),
               "amount": sum((r["amount"] for r in rows), ZERO), "weighted": sum((r["weighted"] for r in rows), ZERO)}
     chart = {"type": "funnel", "series": [
@@ -216,7 +242,7 @@ def forecast_vs_quota(*, actor, month: dt.date | None = None, extra: tuple[Perm,
     open_qs = (opps.filter(stage__is_won=False, stage__is_lost=False, expected_close__gte=period,
                            expected_close__lt=next_month(period))
                .values("owner_id").order_by("owner_id")
-               .annotate(n=Count("id"), amount=Sum("amount", output_field=SUM_MONEY),
+               .annotate(n=Count("id"), total=Sum("amount", output_field=SUM_MONEY),
                          weighted=Sum(F("amount") * F("probability"), output_field=SUM_MONEY)))
     won_qs = (opps.filter(stage__is_won=True, closed_at__gte=start, closed_at__lt=end)
               .values("owner_id").order_by("owner_id")
@@ -237,7 +263,7 @@ def forecast_vs_quota(*, actor, month: dt.date | None = None, extra: tuple[Perm,
     for r in won_qs:
         rep(r["owner_id"]).update(won_count=r["n"], won_amount=_cents(r["amount"]))
     for r in open_qs:
-        rep(r["owner_id"]).update(open_count=r["n"], open_amount=_cents(r["amount"]),
+        rep(r["owner_id"]).update(open_count=r["n"], open_amount=_cents(r["total"]),
                                   weighted=_weighted(r["weighted"]))
     names = {u.pk: u for u in User.objects.filter(organization_id=actor.organization_id,
                                                   pk__in=[k for k in by_rep if k])}

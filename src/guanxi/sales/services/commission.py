@@ -28,7 +28,13 @@ from guanxi.core.models import User
 from guanxi.core.money import to_cents
 from guanxi.core.permissions import require
 from guanxi.core.validation import check_text, reject_unknown
-from guanxi.sales.models import CommissionEntry, CommissionRule, Order, OrderLine, Product
+from guanxi.sales.models import (
+    CommissionEntry,
+    CommissionRule,
+    Order,
+    OrderLine,
+    Product,
+)
 from guanxi.sales.periods import month_of, org_tz
 from guanxi.sales.permissions import CommissionPerm
 

@@ -81,7 +81,10 @@ def _apply(actor, claim: ExpenseClaim, data: dict) -> None:
     reject_unknown(data, CLAIM_FIELDS)
     check_text(data)
     if "opportunity" in data:
-        claim.opportunity = _opportunity(actor, data["opportunity"])
+        value = data["opportunity"]
+        unchanged = claim.opportunity_id is not None and str(getattr(value, "pk", value)) == str(claim.opportunity_id)
+        if not unchanged:  # a link the claimant no longer sees may stay; a new one must be visible
+            claim.opportunity = _opportunity(actor, value)
     if "category" in data:
         if data["category"] not in ExpenseClaim.Category.values:
             raise ValidationError({"category": [_("Choose a category.")]})

@@ -33,7 +33,7 @@ def order(w, owner, number: str, lines, *, customer=None, status=Order.Status.PA
     for i, (prod, net, cost) in enumerate(lines):
         OrderLine.objects.create(
             organization_id=owner.organization_id, order=o, position=i, product=prod,
-            description=prod.name if prod else f"line {i}", quantity=Decimal("1"), unit_price=Decimal(net),
+            description=prod.name if prod else f"line {i}", quantity=Decimal(1), unit_price=Decimal(net),
             net_amount=Decimal(net), cost=Decimal(cost),
         )
         total += Decimal(net)
@@ -73,3 +73,34 @@ def lead(w, owner, name: str, source: str, created: dt.datetime, *, converted_op
     )
     obj.refresh_from_db()
     return obj
+
+
+def api_clients(world):
+    """make("rep_a") → a JSON client with a real bearer token of that user."""
+    from guanxi.core import services as core
+    from guanxi.customers.tests.test_api import Api
+
+    def make(name: str):
+        _token, secret = core.token_create(actor=None, user=world.users[name])
+        return Api(secret)
+
+    return make
+
+
+def page_world(sales_world, settings, tmp_path):
+    """The sales world with two won deals (rep_a, rep_c) and `w.client(name)`, a logged-in page client."""
+    from django.test import Client
+
+    settings.MEDIA_ROOT = tmp_path
+    w = sales_world
+    opportunity(w, w.rep_a, "赢单A", "5000.00", w.stages[4], closed_at=at(2026, 3, 10))
+    opportunity(w, w.rep_c, "赢单C", "700.00", w.stages[4], customer=w.customers["other_team"],
+                closed_at=at(2026, 3, 12))
+
+    def client(name):
+        c = Client()
+        c.force_login(w.users[name])
+        return c
+
+    w.client = client
+    return w

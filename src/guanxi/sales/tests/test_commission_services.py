@@ -15,7 +15,11 @@ from django.http import Http404
 
 from guanxi.core.models import AuditEntry
 from guanxi.sales.models import CommissionEntry, CommissionRule
-from guanxi.sales.selectors.commission import commission_rule_list, commission_statement, statement_reps
+from guanxi.sales.selectors.commission import (
+    commission_rule_list,
+    commission_statement,
+    statement_reps,
+)
 from guanxi.sales.services.commission import (
     commission_on_order_cancelled,
     commission_on_order_paid,
