@@ -232,14 +232,14 @@ def test_api_operation_for_every_actor_and_object(api_world, operation):
         for obj in OBJECTS:
             expected = op.expect(actor, obj)
             with transaction.atomic():
-                before = db_fingerprint()
+                before = db_fingerprint() if expected >= 400 else None
                 response = call(client, w, actor, op, obj)
                 CASES["run"] += 1
                 problem = None
                 if response.status_code != expected:
                     body = b"" if getattr(response, "streaming", False) else response.content[:200]
                     problem = f"{actor} × {obj}: {response.status_code} (expected {expected}) {body!r}"
-                elif expected >= 400:
+                elif before is not None:
                     CASES["denied"] += 1
                     if db_fingerprint() != before:
                         problem = f"{actor} × {obj}: denied with {expected} but the database changed"
