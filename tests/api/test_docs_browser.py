@@ -50,7 +50,6 @@ def test_docs_work_under_the_csp(secret, live_server, chromium):
     response = page.goto(live_server.url + "/api/v1/docs")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector(".opblock", timeout=15000)
-    assert page.locator(".opblock").count() == 23
     assert page.locator(".opblock").count() == len(ROUTES)
 
     page.locator("button.authorize").click()
