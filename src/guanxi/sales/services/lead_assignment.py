@@ -81,7 +81,7 @@ def assign_to(actor, lead: Lead, user: User | None, how: str) -> Lead:
 
 def _locked(actor, lead: Lead) -> Lead:
     require(actor, LeadPerm.ASSIGN, lead)
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead.pk)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)  # no outer join: PostgreSQL cannot lock its nullable side
     refuse_converted(lead)
     return lead
 

@@ -83,7 +83,7 @@ def _contact(actor, customer: Customer, lead: Lead) -> Contact:
 def lead_convert(*, actor, lead: Lead, customer=None, allow_duplicate: bool = False, create_opportunity: bool = True,
                  opportunity_name: str = "", amount=None, pipeline=None, stage=None, expected_close=None) -> Conversion:
     require(actor, LeadPerm.CONVERT, lead)
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead.pk)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)  # no outer join: PostgreSQL cannot lock its nullable side
     if lead.status == Lead.Status.CONVERTED:
         raise ValidationError({"__all__": [_("This lead was converted already.")]})
     # The lead's owner keeps what it becomes; a pool lead, or one whose owner left, goes to the actor.
