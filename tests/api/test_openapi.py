@@ -65,6 +65,17 @@ ROUTES = {
     ("post", "/api/v1/expenses/{expense_id}/approve"),
     ("post", "/api/v1/expenses/{expense_id}/reject"),
     ("get", "/api/v1/reports/{name}"),
+    ("get", "/api/v1/opportunities"),
+    ("post", "/api/v1/opportunities"),
+    ("get", "/api/v1/opportunities/{opportunity_id}"),
+    ("patch", "/api/v1/opportunities/{opportunity_id}"),
+    ("delete", "/api/v1/opportunities/{opportunity_id}"),
+    ("post", "/api/v1/opportunities/{opportunity_id}/move"),
+    ("get", "/api/v1/opportunities/{opportunity_id}/history"),
+    ("get", "/api/v1/pipelines"),
+    ("get", "/api/v1/territories"),
+    ("get", "/api/v1/territories/tree"),
+    ("get", "/api/v1/forecast"),
 }
 
 

@@ -1,7 +1,7 @@
 """The board journey: rep_a drags a deal across two stages with the real mouse (SortableJS fires),
 the column heads follow, a reload shows the card where it was dropped, and the stage history in
-the database holds both moves. Also: a drop into "lost" asks for a reason, and a refused drop
-puts the card back."""
+the database holds both moves. Also: a drop into "lost" asks for a reason, a locked card stays,
+and a drop the server refuses puts the card back with a message."""
 
 import re
 
@@ -78,11 +78,37 @@ def test_lost_asks_for_a_reason_and_a_refused_drop_goes_back(page, sales_world):
     opp.refresh_from_db()
     assert opp.stage == w.stages[5] and opp.lost_reason == "客户预算取消"
 
-    # the deal is changed behind the board's back: the stage it is dropped into no longer exists
-    # for it (another pipeline's stage id is refused), so the server says 422 and the card returns
-    other = w.opportunities["team"]  # rep_b's: rep_a sees it but may not move it (locked card)
+    # a card rep_a may not move (rep_b's) is locked: it does not leave its column
+    other = w.opportunities["team"]
     locked = page.locator(f"[data-testid=card-{other.pk}]")
     expect(locked).to_have_class(re.compile("locked"))
     drag(page, locked, column(page, w.stages[2]))
     expect(column(page, w.stages[0]).locator(f"[data-id='{other.pk}']")).to_have_count(1)
     assert Opportunity.objects.get(pk=other.pk).stage == w.stages[0]
+
+
+def test_a_drop_the_server_refuses_puts_the_card_back_with_a_message(page, sales_world):
+    w = sales_world
+    opp = w.opportunities["own"]
+    login(page, "rep_a")
+    page.goto("/opportunities/board/")
+    card = page.locator(f"[data-testid=card-{opp.pk}]")
+    expect(card).to_be_visible()
+    # meanwhile the deal is handed to a teammate: rep_a still sees it but may no longer move it
+    Opportunity.objects.filter(pk=opp.pk).update(owner=w.rep_b)
+    with page.expect_response(re.compile(rf"/opportunities/{opp.pk}/move/")) as refused:
+        drag(page, card, column(page, w.stages[2]))
+    assert refused.value.status == 403
+    expect(column(page, w.stages[0]).locator(f"[data-id='{opp.pk}']")).to_have_count(1)
+    expect(page.locator("#toasts .text-bg-danger")).to_be_visible()
+    expect(page.locator(f"#board-head-{w.stages[2].pk} [data-testid=count]")).to_have_text("0")
+    assert Opportunity.objects.get(pk=opp.pk).stage == w.stages[0]
+    # cancelling the lost-reason dialog puts the card back too, and nothing is sent
+    Opportunity.objects.filter(pk=opp.pk).update(owner=w.rep_a)
+    page.reload()
+    drag(page, page.locator(f"[data-testid=card-{opp.pk}]"), column(page, w.stages[5]))
+    expect(page.locator("#lost-modal")).to_be_visible()
+    page.locator("#lost-modal .btn-link").click()
+    expect(page.locator("#lost-modal")).to_be_hidden()
+    expect(column(page, w.stages[0]).locator(f"[data-id='{opp.pk}']")).to_have_count(1)
+    assert StageChange.objects.filter(opportunity=opp).count() == 1

@@ -9,6 +9,20 @@
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { return {}; }
   }
 
+  function toast(text) {
+    var box = document.getElementById("toasts");
+    if (!box || !text) return;
+    var el = document.createElement("div");
+    el.className = "toast show align-items-center text-bg-danger border-0";
+    el.setAttribute("role", "alert");
+    var body = document.createElement("div");
+    body.className = "toast-body";
+    body.textContent = text;
+    el.appendChild(body);
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, 6000);
+  }
+
   function restore(item, from, oldIndex) {
     var siblings = Array.prototype.filter.call(from.children, function (el) { return el !== item; });
     from.insertBefore(item, siblings[oldIndex] || null);
@@ -33,7 +47,11 @@
       move.item.classList.add("moving");
       var done = function (ok) {
         move.item.classList.remove("moving");
-        if (!ok) restore(move.item, move.from, move.oldIndex);
+        if (!ok) {
+          restore(move.item, move.from, move.oldIndex);
+          // a 422 brings its own toast with the reason; anything else gets the board's message
+          if (move.status !== 422) toast(board.getAttribute("data-error"));
+        }
         board.dispatchEvent(new CustomEvent("board:moved", { detail: { ok: ok, id: move.item.getAttribute("data-id") } }));
       };
       move.item.addEventListener("htmx:afterRequest", function (event) {
