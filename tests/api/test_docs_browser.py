@@ -48,7 +48,11 @@ def test_docs_work_under_the_csp(secret, live_server, chromium):
     response = page.goto(live_server.url + "/api/v1/docs")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector(".opblock", timeout=15000)
-    assert page.locator(".opblock").count() == 15
+    from guanxi.api import api
+
+    operations = sum(1 for ops in api.get_openapi_schema()["paths"].values() for method in ops
+                     if method in ("get", "post", "put", "patch", "delete"))
+    assert operations >= 15 and page.locator(".opblock").count() == operations  # every operation is shown
 
     page.locator("button.authorize").click()
     page.locator(".auth-container input").fill(secret)
