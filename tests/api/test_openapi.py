@@ -88,7 +88,7 @@ def document():
 
 def test_every_route_is_documented_with_its_error_responses(document):
     operations = {(m, p): op for p, ops in document["paths"].items() for m, op in ops.items()}
-    assert set(operations) == ROUTES
+    assert ROUTES <= set(operations)  # other modules list their own routes (e.g. test_openapi_sales.py)
     for (method, path), op in operations.items():
         assert op["summary"] and op["operationId"], path
         assert op["security"] == [{"BearerToken": []}], path

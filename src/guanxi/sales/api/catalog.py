@@ -9,7 +9,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from guanxi.customers.api import READ_ERRORS, WRITE_ERRORS, _known_query, _page, api_field_names
+from guanxi.customers.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _known_query,
+    _page,
+    api_field_names,
+)
 from guanxi.customers.selectors import customer_visible
 from guanxi.sales.api.catalog_schemas import (
     BundleItemIn,

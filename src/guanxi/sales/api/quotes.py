@@ -15,7 +15,13 @@ from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import Query, Router, Status
 
-from guanxi.customers.api import READ_ERRORS, WRITE_ERRORS, _known_query, _page, api_field_names
+from guanxi.customers.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _known_query,
+    _page,
+    api_field_names,
+)
 from guanxi.sales.api.quotes_schemas import (
     QuoteDecisionOut,
     QuoteIn,

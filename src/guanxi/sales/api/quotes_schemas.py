@@ -122,7 +122,7 @@ class QuoteIn(Schema):
     valid_until: IsoDate | None = Field(None, description="Not sent: today + the organisation's validity days.")
     terms: Text(10000) = ""
     notes: Text(5000) = ""
-    lines: Annotated[list[QuoteLineIn], Field(max_length=200)] = []
+    lines: Annotated[list[QuoteLineIn], Field(max_length=200)] = Field(default_factory=list)
 
 
 class QuotePatch(Schema):

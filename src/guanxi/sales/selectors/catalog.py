@@ -13,7 +13,13 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from guanxi.core.permissions import has_perm, require
-from guanxi.sales.models import BundleItem, PriceList, PriceListItem, Product, ProductRule
+from guanxi.sales.models import (
+    BundleItem,
+    PriceList,
+    PriceListItem,
+    Product,
+    ProductRule,
+)
 from guanxi.sales.permissions import CatalogPerm
 
 PRODUCT_SORTS: dict[str, tuple[str, ...]] = {

@@ -28,7 +28,13 @@ from guanxi.core.money import to_cents
 from guanxi.core.permissions import require
 from guanxi.core.validation import check_text, reject_unknown
 from guanxi.customers.models import Tag
-from guanxi.sales.models import BundleItem, PriceList, PriceListItem, Product, ProductRule
+from guanxi.sales.models import (
+    BundleItem,
+    PriceList,
+    PriceListItem,
+    Product,
+    ProductRule,
+)
 from guanxi.sales.permissions import CatalogPerm
 
 PRODUCT_FIELDS = ("sku", "name", "kind", "category", "unit", "list_price", "cost", "currency", "tax_rate",
@@ -37,7 +43,7 @@ PRICE_LIST_FIELDS = ("name", "currency", "customer_tag", "is_default", "valid_fr
 PRICE_ITEM_FIELDS = ("product", "price", "min_quantity", "discount_percent")
 MAX_PRICE = Decimal("999999999999.99")
 MAX_QUANTITY = Decimal("999999999.999")
-HUNDRED = Decimal("100")
+HUNDRED = Decimal(100)
 
 
 # --- parsing helpers (the quote service uses them too) ---------------------------------
@@ -46,7 +52,7 @@ def parse_decimal(value, field_name: str, *, places: int, minimum: Decimal, maxi
                   minimum_inclusive: bool = True) -> Decimal:
     """A number from a form, JSON or a Decimal, with at most `places` decimals, inside the bounds;
     otherwise a field error. Floats are refused: they are not exact."""
-    if isinstance(value, float) or isinstance(value, bool) or value is None or value == "":
+    if isinstance(value, (float, bool)) or value is None or value == "":
         raise ValidationError({field_name: [_("Enter a number.")]})
     try:
         number = Decimal(str(value).strip().replace(",", ""))
@@ -68,21 +74,21 @@ def parse_decimal(value, field_name: str, *, places: int, minimum: Decimal, maxi
 
 
 def parse_price(value, field_name: str) -> Decimal:
-    return parse_decimal(value, field_name, places=2, minimum=Decimal("0"), maximum=MAX_PRICE)
+    return parse_decimal(value, field_name, places=2, minimum=Decimal(0), maximum=MAX_PRICE)
 
 
 def parse_quantity(value, field_name: str = "quantity") -> Decimal:
-    return parse_decimal(value, field_name, places=3, minimum=Decimal("0"), maximum=MAX_QUANTITY,
+    return parse_decimal(value, field_name, places=3, minimum=Decimal(0), maximum=MAX_QUANTITY,
                          minimum_inclusive=False)
 
 
 def parse_percent(value, field_name: str = "discount_percent") -> Decimal:
-    return parse_decimal(value, field_name, places=2, minimum=Decimal("0"), maximum=HUNDRED)
+    return parse_decimal(value, field_name, places=2, minimum=Decimal(0), maximum=HUNDRED)
 
 
 def parse_tax_rate(value, field_name: str = "tax_rate") -> Decimal:
     """A tax rate as a fraction: 0.13 is 13 %."""
-    return parse_decimal(value, field_name, places=4, minimum=Decimal("0"), maximum=Decimal("1"))
+    return parse_decimal(value, field_name, places=4, minimum=Decimal(0), maximum=Decimal(1))
 
 
 def parse_currency(value, field_name: str = "currency") -> str:

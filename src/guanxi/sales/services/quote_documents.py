@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from guanxi.core import audit
 from guanxi.core.models import Organization
 from guanxi.core.permissions import require
 from guanxi.core.validation import check_text

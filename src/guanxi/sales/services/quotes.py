@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from guanxi.core import audit
 from guanxi.core.models import Organization
 from guanxi.core.money import ZERO, to_cents
-from guanxi.core.permissions import Scope, require, row_filter, scope_for
+from guanxi.core.permissions import require, row_filter
 from guanxi.core.validation import check_text, reject_unknown
 from guanxi.customers.models import Contact, Customer, TimelineEvent
 from guanxi.customers.selectors import customer_visible
@@ -96,7 +96,7 @@ def recalculate(quote: Quote) -> Quote:
     `max_discount_percent` is the largest line discount (what approval looks at).
     """
     subtotal = discount = tax = net_sum = ZERO
-    top = Decimal("0")
+    top = Decimal(0)
     lines = list(QuoteLine.objects.filter(quote=quote).select_related("product"))
     for line in lines:
         amounts = line_amounts(line.quantity, line.unit_price, line.discount_percent, line.tax_rate)
@@ -399,7 +399,7 @@ def line_add(*, actor, quote: Quote, data: dict) -> QuoteLine:
     _require_editable(quote)
     if QuoteLine.objects.filter(quote=quote).count() >= MAX_LINES:
         raise ValidationError({"__all__": [_("A quote has at most %(n)d lines.") % {"n": MAX_LINES}]})
-    line = QuoteLine(organization_id=quote.organization_id, quote=quote, quantity=Decimal("1"))
+    line = QuoteLine(organization_id=quote.organization_id, quote=quote, quantity=Decimal(1))
     _line_values(actor, quote, line, dict(data))
     top = QuoteLine.objects.filter(quote=quote).aggregate(m=Max("position"))["m"]
     line.position = (top or 0) + 1
@@ -584,45 +584,3 @@ def quote_decline(*, actor, quote: Quote, reason: str = "") -> Quote:
     return _set_status(actor, quote, Quote.Status.REJECTED, what[:200], decided_at=timezone.now(),
                        extra={"reason": [None, reason]} if reason else None)
 
-
-# --- the organisation's quote settings ---------------------------------------------------
-
-SETTINGS_FIELDS = ("quote_discount_threshold", "quote_validity_days", "default_tax_rate")
-
-
-def may_change_settings(actor) -> bool:
-    """Those who approve discounts for a store or more (managers, admins, owners) set the threshold."""
-    return scope_for(actor, QuotePerm.APPROVE) >= Scope.STORE
-
-
-@transaction.atomic
-def quote_settings_update(*, actor, data: dict):
-    if not may_change_settings(actor):
-        raise PermissionDenied(QuotePerm.APPROVE)
-    reject_unknown(data, SETTINGS_FIELDS)
-    settings = sales_settings(actor.organization_id)
-    before = audit.snapshot(settings, list(SETTINGS_FIELDS))
-    errors: dict[str, list[str]] = {}
-    for name, parse in (("quote_discount_threshold", lambda v: parse_percent(v, "quote_discount_threshold")),
-                        ("default_tax_rate", lambda v: parse_tax_rate(v, "default_tax_rate"))):
-        if name in data:
-            try:
-                setattr(settings, name, parse(data[name]))
-            except ValidationError as exc:
-                errors.update(exc.message_dict)
-    if "quote_validity_days" in data:
-        try:
-            days = int(data["quote_validity_days"])
-        except (TypeError, ValueError):
-            days = 0
-        if not 1 <= days <= 3650:
-            errors["quote_validity_days"] = [_("Enter a whole number from 1 to 3650.")]
-        else:
-            settings.quote_validity_days = days
-    if errors:
-        raise ValidationError(errors)
-    settings.save()
-    changes = audit.diff(before, audit.snapshot(settings, list(SETTINGS_FIELDS)))
-    if changes:
-        audit.record(actor=actor, action=audit.Action.UPDATE, obj=settings, changes=changes)
-    return settings

@@ -10,8 +10,19 @@ from django.core import mail
 from django.test import Client
 
 from guanxi.customers.services import contact_create
-from guanxi.sales.models import PriceList, PriceListItem, Product, ProductRule, Quote, SalesSettings
-from guanxi.sales.services.catalog import price_list_create, price_list_item_set, product_create
+from guanxi.sales.models import (
+    PriceList,
+    PriceListItem,
+    Product,
+    ProductRule,
+    Quote,
+    SalesSettings,
+)
+from guanxi.sales.services.catalog import (
+    price_list_create,
+    price_list_item_set,
+    product_create,
+)
 from guanxi.sales.services.quotes import line_add, quote_create
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +154,7 @@ def test_approval_flow_through_the_pages(world_q):
     assert 'data-testid="send-form"' in page and "li@example.com" in page  # the contact's address by default
     r = rep.post(f"/quotes/{w.quote.pk}/send/", {"to": "li@example.com", "subject": "报价", "message": "请查收"})
     assert r.status_code == 302
-    (name, content, mimetype), = mail.outbox[0].attachments
+    (_name, content, mimetype), = mail.outbox[0].attachments
     assert mimetype == "application/pdf"
     text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
     assert "张三" in text
@@ -189,3 +200,23 @@ def test_settings_page_sets_the_threshold(world_q):
     r = login(w, "manager").post("/quotes/settings/", {"quote_discount_threshold": "101", "quote_validity_days": "45",
                                                        "default_tax_percent": "6"})
     assert r.status_code == 422
+
+
+def test_list_pages_run_a_constant_number_of_queries(world_q):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = world_q
+    c = login(w, "manager")
+
+    def count(path):
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    few_quotes, few_products = count("/quotes/"), count("/products/")
+    for i in range(5):
+        quote_create(actor=w.rep_a, data={"customer": w.customers["own"].pk})
+        product_create(actor=w.admin, data={"sku": f"X-{i}", "name": f"产品{i}", "list_price": "1"})
+    assert count("/quotes/") == few_quotes
+    assert count("/products/") == few_products

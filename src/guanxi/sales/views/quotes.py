@@ -35,6 +35,7 @@ from guanxi.sales.permissions import QuotePerm
 from guanxi.sales.selectors import quotes as selectors
 from guanxi.sales.selectors.catalog import product_choices
 from guanxi.sales.services import quote_documents as documents
+from guanxi.sales.services import quote_settings as settings_service
 from guanxi.sales.services import quotes as services
 from guanxi.sales.services.catalog import configure
 
@@ -75,7 +76,7 @@ def quote_list(request):
     context = {"page": page, "filters": filters, "sort": sort, "statuses": Quote.Status.choices,
                "owners": user_list(actor=request.user), "stores": store_list(actor=request.user),
                "page_sizes": PAGE_SIZES, "can_create": has_perm(request.user, QuotePerm.CREATE),
-               "can_settings": services.may_change_settings(request.user)}
+               "can_settings": settings_service.may_change_settings(request.user)}
     template = "sales/quotes/_table.html" if request.htmx and not request.htmx.boosted else "sales/quotes/list.html"
     return render(request, template, context)
 
@@ -341,13 +342,13 @@ def quote_pdf(request, pk):
 
 @login_required
 def quote_settings(request):
-    if not services.may_change_settings(request.user):
+    if not settings_service.may_change_settings(request.user):
         raise PermissionDenied
     settings = selectors.sales_settings(request.user.organization_id)
     form = QuoteSettingsForm(request.POST or None, settings=settings)
     if request.method == "POST" and form.is_valid():
         try:
-            services.quote_settings_update(actor=request.user, data=form.service_data())
+            settings_service.quote_settings_update(actor=request.user, data=form.service_data())
         except ValidationError as exc:
             apply_service_errors(form, exc, SETTINGS_ALIASES)
         else:
