@@ -48,7 +48,7 @@ def money_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
             w = build_sales(build_world())
             rules = [CommissionRule.objects.create(organization=w.org, name="全员", rate=Decimal("0.05")),
                      CommissionRule.objects.create(organization=w.org, name="rep_a", rate=Decimal("0.08"),
-                                                   user=w.rep_a, min_margin_percent=Decimal("10"))]
+                                                   user=w.rep_a, min_margin_percent=Decimal(10))]
             paid = h.order(w, w.rep_a, "SO-S1", [(None, "1000.00", "100.00")], paid_at=h.at(2026, 3, 2))
             commission_on_order_paid(order=paid, actor=w.rep_a)
             h.quota(w, w.rep_a, dt.date(2026, 3, 1), "5000.00")
