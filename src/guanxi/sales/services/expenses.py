@@ -105,8 +105,10 @@ def _apply(actor, claim: ExpenseClaim, data: dict) -> None:
                 value = None
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
             raise ValidationError({"spent_on": [_("Enter a date as YYYY-MM-DD.")]})
-        if value > _today(claim.organization_id) or value.year < 2000:
+        if value > _today(claim.organization_id):
             raise ValidationError({"spent_on": [_("The date cannot be in the future.")]})
+        if value.year < 2000:
+            raise ValidationError({"spent_on": [_("Enter a date from the year 2000 on.")]})
         claim.spent_on = value
     if "description" in data:
         claim.description = " ".join(str(data["description"] or "").split())
@@ -217,7 +219,8 @@ def expense_attach_receipt(*, actor, claim: ExpenseClaim, upload) -> ExpenseClai
     old = claim.receipt.name if claim.receipt else ""
     claim.receipt.save(f"receipt{ext}", ContentFile(upload.read()), save=False)
     claim.receipt_name = name
-    claim.save(update_fields=["receipt", "receipt_name", "updated_at"])
+    claim.status = ExpenseClaim.Status.DRAFT  # a rejected claim being fixed goes round again
+    claim.save(update_fields=["receipt", "receipt_name", "status", "updated_at"])
     if old:
         storage = claim.receipt.storage
         transaction.on_commit(lambda: storage.delete(old))
