@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 
-from tests.api.test_openapi import ROUTES
 
 CHROMIUM = os.environ.get("GUANXI_CHROMIUM", "/usr/bin/chromium")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -50,17 +49,10 @@ def test_docs_work_under_the_csp(secret, live_server, chromium):
     response = page.goto(live_server.url + "/api/v1/docs")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector(".opblock", timeout=15000)
-    assert page.locator(".opblock").count() == len(ROUTES)
-    from django.test import Client
-
-    document = Client().get("/api/v1/openapi.json").json()
-    assert page.locator(".opblock").count() == sum(len(ops) for ops in document["paths"].values())
     from guanxi.api import api
     operations = sum(1 for ops in api.get_openapi_schema()["paths"].values() for method in ops
                      if method in ("get", "post", "put", "patch", "delete"))
     assert operations >= 15 and page.locator(".opblock").count() == operations  # every operation is shown
-    from tests.api.test_openapi import ROUTES
-    assert page.locator(".opblock").count() == len(ROUTES)  # every documented operation
 
     page.locator("button.authorize").click()
     page.locator(".auth-container input").fill(secret)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from guanxi.core import audit
 from guanxi.core.context import user_language
 from guanxi.core.models import Organization
 from guanxi.core.money import ZERO
+from guanxi.core.notifications import notify
 from guanxi.core.permissions import require
 from guanxi.core.validation import check_text, reject_unknown, resolve_owner
 from guanxi.customers.models import TimelineEvent
@@ -317,6 +319,7 @@ def _remind(contract: Contract) -> bool:
                 "currency": contract.currency, "date": contract.renewal_date.isoformat()}
             name = f"{contract.number} {_('renewal due')} {contract.renewal_date.isoformat()}"
         send_mail(subject, body, None, [owner.email])
+        notify(owner, subject, reverse("sales:contract_detail", args=[contract.pk]), email=False)
         contract.reminded_at = now
         audit.record(actor=None, action=audit.Action.UPDATE, obj=contract,
                      changes={"reminded_at": [None, str(now)], "reminded": [None, owner.get_username()]})

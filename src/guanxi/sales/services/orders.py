@@ -51,6 +51,10 @@ from guanxi.sales.models import (
     SalesSettings,
 )
 from guanxi.sales.permissions import OpportunityPerm, OrderPerm, QuotePerm
+from guanxi.sales.services.commission import (
+    commission_on_order_cancelled,
+    commission_on_order_paid,
+)
 from guanxi.sales.services.numbering import next_number
 from guanxi.sales.services.territories import customer_territory
 
@@ -76,12 +80,14 @@ PAYABLE = (S.CONFIRMED, S.DELIVERED)
 
 def _order_became_paid(*, actor, order: Order) -> None:
     """The one place an order becomes paid (inside the payment's transaction, order row locked).
-    Commission for the order is written here: guanxi.sales.services.commission.commission_on_order_paid."""
+    Commission for the order is written here."""
+    commission_on_order_paid(order=order, actor=actor)
 
 
 def _order_cancelled_after_paid(*, actor, order: Order) -> None:
     """The one place a paid order is cancelled (inside the cancel's transaction, order row locked).
-    Commission is reversed here: guanxi.sales.services.commission.commission_on_order_cancelled."""
+    Commission is reversed here."""
+    commission_on_order_cancelled(order=order, actor=actor)
 
 
 # --- parsing ---------------------------------------------------------------------------------
