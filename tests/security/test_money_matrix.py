@@ -122,9 +122,9 @@ def money_world(sales_world, settings, tmp_path):
     w.rule = CommissionRule.objects.create(organization=w.org, name="全员", rate=Decimal("0.0500"))
     paid = h.order(w, w.rep_a, "SO-M1", [(None, "1000.00", "100.00")], paid_at=h.at(2026, 4, 2))
     commission_on_order_paid(order=paid, actor=w.rep_a)
-    w.draft = _claim(w, "草稿")
+    w.draft = _claim(w, "矩阵草稿报销")
     w.draft = expenses.expense_attach_receipt(actor=w.rep_a, claim=w.draft, upload=SimpleUploadedFile("票.png", PNG))
-    w.submitted = expenses.expense_submit(actor=w.rep_a, claim=_claim(w, "已提交"))
+    w.submitted = expenses.expense_submit(actor=w.rep_a, claim=_claim(w, "矩阵已提交报销"))
     return w
 
 
@@ -153,11 +153,11 @@ def test_money_route_for_actor(money_world, route, actor):
 
 
 @pytest.mark.parametrize("actor, sees", [
-    ("rep_a", {"草稿", "已提交"}), ("rep_b", set()), ("manager", {"草稿", "已提交"}), ("manager_s2", set()),
-    ("admin", {"草稿", "已提交"}), ("admin_b", set()),
+    ("rep_a", {"矩阵草稿报销", "矩阵已提交报销"}), ("rep_b", set()), ("manager", {"矩阵草稿报销", "矩阵已提交报销"}),
+    ("manager_s2", set()), ("admin", {"矩阵草稿报销", "矩阵已提交报销"}), ("admin_b", set()),
 ])
 def test_expense_lists_show_only_reachable_claims(money_world, actor, sees):
     client = Client()
     client.force_login(money_world.users[actor])
     html = client.get("/expenses/").content.decode()
-    assert {d for d in ("草稿", "已提交") if d in html} == sees
+    assert {d for d in ("矩阵草稿报销", "矩阵已提交报销") if d in html} == sees

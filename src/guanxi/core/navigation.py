@@ -45,7 +45,7 @@ NAV = [
 
 
 def navigation_for(request):
-    """[{"url", "label", "icon", "active"} | {"group", "items": [...], "active"}] in NAV order."""
+    """[{"url", "label", "icon", "active"} | {"group", "children": [...], "active"}] in NAV order."""
     user = request.user
     entries: list[dict] = []
     groups: dict[str, dict] = {}
@@ -62,8 +62,8 @@ def navigation_for(request):
             continue
         key = str(group)
         if key not in groups:
-            groups[key] = {"group": group, "items": [], "active": False}
+            groups[key] = {"group": group, "children": [], "active": False}
             entries.append(groups[key])
-        groups[key]["items"].append(item)
+        groups[key]["children"].append(item)
         groups[key]["active"] = groups[key]["active"] or item["active"]
-    return [e["items"][0] if "group" in e and len(e["items"]) == 1 else e for e in entries]
+    return [e["children"][0] if "group" in e and len(e["children"]) == 1 else e for e in entries]
