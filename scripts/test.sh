@@ -6,7 +6,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 py=.venv/bin/python
 marker="${GUANXI_TEST_MARKER:-not slow}"
-args=(-m "$marker" -p no:randomly "$@")
+# Two workers by default (CI has 2 cores): the suite is xdist-safe (one SQLite file / PG database per worker).
+workers="${GUANXI_TEST_WORKERS:-2}"
+args=(-m "$marker" -p no:randomly -n "$workers" "$@")
 
 run() {  # name, then env assignments for the pass
   local name=$1; shift
