@@ -136,6 +136,7 @@ def _build_chinese(n_customers: int) -> None:
         from guanxi import demo_sales
 
         demo_sales.build(org, users, n_opportunities=max(20, n_customers // 4))
+        demo_sales.build_more(org, users, n_leads=max(10, n_customers // 12))
 
 
 @transaction.atomic
