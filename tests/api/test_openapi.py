@@ -135,3 +135,24 @@ def test_docs_page_has_no_inline_script_and_its_assets_load():
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         assert client.get(asset).status_code == 200, asset
     assert '"url": "/api/v1/openapi.json"' in html.replace("&quot;", '"')
+
+
+def test_schema_names_are_unique_across_modules():
+    """Two ninja schemas with one class name share one entry in the document, so one of them is
+    described wrongly (schemathesis found commission rules validated against product rules)."""
+    import collections
+
+    from ninja import Schema
+
+    import guanxi.api  # noqa: F401 - imports every router and schema
+
+    modules = collections.defaultdict(set)
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("guanxi."):
+                modules[sub.__name__].add(sub.__module__)
+            walk(sub)
+
+    walk(Schema)
+    assert {name: mods for name, mods in modules.items() if len(mods) > 1} == {}

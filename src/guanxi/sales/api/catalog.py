@@ -35,8 +35,8 @@ from guanxi.sales.api.catalog_schemas import (
     ProductOut,
     ProductPage,
     ProductPatch,
-    RuleIn,
-    RuleOut,
+    ProductRuleIn,
+    ProductRuleOut,
 )
 from guanxi.sales.models import BundleItem, PriceList, Product, ProductRule
 from guanxi.sales.permissions import CatalogPerm
@@ -204,9 +204,9 @@ def products_bundle_item_remove(request, product_id: int, item_product_id: int):
     return product_out(bundle)
 
 
-@products_router.post("/{product_id}/rules", response={201: RuleOut, **WRITE_ERRORS},
+@products_router.post("/{product_id}/rules", response={201: ProductRuleOut, **WRITE_ERRORS},
                       summary="Add a configurator rule (requires / excludes)", operation_id="products_rule_add")
-def products_rule_add(request, product_id: int, payload: RuleIn):
+def products_rule_add(request, product_id: int, payload: ProductRuleIn):
     actor = request.auth
     product = selectors.access_product(actor, product_id, CatalogPerm.MANAGE)
     with api_field_names(API_NAMES):

@@ -40,7 +40,7 @@ class BundleItemOut(Schema):
     quantity: str
 
 
-class RuleOut(Schema):
+class ProductRuleOut(Schema):
     id: int
     kind: str
     other_id: int
@@ -62,7 +62,7 @@ class ProductOut(Schema):
     description: str
     is_active: bool
     bundle_items: list[BundleItemOut]
-    rules: list[RuleOut]
+    rules: list[ProductRuleOut]
     created_at: datetime
     updated_at: datetime
 
@@ -120,7 +120,7 @@ class BundleItemIn(Schema):
     quantity: Quantity = "1"
 
 
-class RuleIn(Schema):
+class ProductRuleIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     kind: RuleKind

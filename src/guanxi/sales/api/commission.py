@@ -33,7 +33,7 @@ NAMES = {"user": "user_id", "product": "product_id"}
 Basis = Literal["revenue", "margin"]
 
 
-class RuleOut(Schema):
+class CommissionRuleOut(Schema):
     id: int
     name: str
     user_id: int | None
@@ -48,11 +48,11 @@ class RuleOut(Schema):
 
 
 class RuleList(Schema):
-    items: list[RuleOut]
+    items: list[CommissionRuleOut]
     count: int
 
 
-class RuleIn(Schema):
+class CommissionRuleIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Text(100, 1)
@@ -65,7 +65,7 @@ class RuleIn(Schema):
     is_active: bool = True
 
 
-class RulePatch(Schema):
+class CommissionRulePatch(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: Text(100, 1) = Unset()
@@ -140,23 +140,23 @@ def rules_list(request):
     return {"items": items, "count": len(items)}
 
 
-@router.post("/rules", response={201: RuleOut, **WRITE_ERRORS}, summary="Create a commission rule",
+@router.post("/rules", response={201: CommissionRuleOut, **WRITE_ERRORS}, summary="Create a commission rule",
              operation_id="commission_rules_create")
-def rules_create(request, payload: RuleIn):
+def rules_create(request, payload: CommissionRuleIn):
     with api_field_names(NAMES):
         rule = services.commission_rule_create(actor=request.auth, data=_data(payload.model_dump()))
     return Status(201, rule_out(_visible_rule(request.auth, rule.pk)))
 
 
-@router.get("/rules/{rule_id}", response={200: RuleOut, **READ_ERRORS}, summary="Get a commission rule",
+@router.get("/rules/{rule_id}", response={200: CommissionRuleOut, **READ_ERRORS}, summary="Get a commission rule",
             operation_id="commission_rules_get")
 def rules_get(request, rule_id: int):
     return rule_out(_visible_rule(request.auth, rule_id))
 
 
-@router.patch("/rules/{rule_id}", response={200: RuleOut, **WRITE_ERRORS}, summary="Change a commission rule",
+@router.patch("/rules/{rule_id}", response={200: CommissionRuleOut, **WRITE_ERRORS}, summary="Change a commission rule",
               operation_id="commission_rules_update")
-def rules_update(request, rule_id: int, payload: RulePatch):
+def rules_update(request, rule_id: int, payload: CommissionRulePatch):
     """Only the fields sent change. Earned commission keeps the rate it was earned at."""
     rule = _visible_rule(request.auth, rule_id)
     require(request.auth, CommissionPerm.MANAGE)

@@ -71,6 +71,9 @@ class LineAmounts:
     tax: Decimal
 
 
+MAX_DOCUMENT_AMOUNT = Decimal("999999999999.99")  # what NUMERIC(14, 2) holds
+
+
 def line_amounts(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_rate: Decimal) -> LineAmounts:
     """One line, rounded half-up to the cent at the line:
         gross = round(quantity × unit price)
@@ -101,6 +104,9 @@ def recalculate(quote: Quote) -> Quote:
     for line in lines:
         amounts = line_amounts(line.quantity, line.unit_price, line.discount_percent, line.tax_rate)
         cost = to_cents(line.quantity * line.product.cost) if line.product_id else ZERO
+        if max(amounts.gross + amounts.tax, cost) > MAX_DOCUMENT_AMOUNT:
+            # quantity × price beyond what a money column holds: refuse before anything is stored
+            raise ValidationError({"quantity": [_("This line's amount is too large.")]})
         if (line.net_amount, line.tax_amount, line.cost) != (amounts.net, amounts.tax, cost):
             line.net_amount, line.tax_amount, line.cost = amounts.net, amounts.tax, cost
             line.save(update_fields=["net_amount", "tax_amount", "cost"])
@@ -111,6 +117,8 @@ def recalculate(quote: Quote) -> Quote:
         top = max(top, line.discount_percent)
     quote.subtotal, quote.discount_total, quote.tax_total = subtotal, discount, tax
     quote.total = net_sum + tax
+    if subtotal + tax > MAX_DOCUMENT_AMOUNT:
+        raise ValidationError({"lines": [_("The quote's total is too large.")]})
     quote.max_discount_percent = top
     quote.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "max_discount_percent",
                               "updated_at"])
