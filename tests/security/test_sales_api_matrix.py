@@ -190,7 +190,9 @@ OPERATIONS: dict[str, Op] = {
     "opportunities_get": Op("get", "/api/v1/opportunities/{opportunity_id}", rule(SEE, 200), params=opp),
     "opportunities_update": Op("patch", "/api/v1/opportunities/{opportunity_id}", rule(CHANGE, 200), params=opp,
                                body=lambda w, o: {"next_step": "矩阵下一步"}),
-    "opportunities_delete": Op("delete", "/api/v1/opportunities/{opportunity_id}", rule(DELETE, 204), params=opp),
+    "opportunities_delete": Op("delete", "/api/v1/opportunities/{opportunity_id}", rule(DELETE, 204),
+                               params=by("bare_opportunities")("opportunity_id"),
+                               notes="an opportunity without quotes or orders (those are marked lost instead)"),
     "opportunities_move": Op("post", "/api/v1/opportunities/{opportunity_id}/move", rule(CHANGE, 200), params=opp,
                              body=_stage, notes="to the second stage of its own pipeline"),
     "opportunities_history": Op("get", "/api/v1/opportunities/{opportunity_id}/history", rule(SEE, 200), params=opp),
@@ -248,7 +250,8 @@ OPERATIONS: dict[str, Op] = {
     "quotes_line_update": Op("patch", "/api/v1/quotes/{quote_id}/lines/{line_id}", rule(CHANGE, 200), params=_line,
                              body=lambda w, o: {"quantity": "2"}),
     "quotes_line_remove": Op("delete", "/api/v1/quotes/{quote_id}/lines/{line_id}", rule(CHANGE, 200), params=_line),
-    "quotes_submit": Op("post", "/api/v1/quotes/{quote_id}/submit", rule(CHANGE, 200), params=quote),
+    "quotes_submit": Op("post", "/api/v1/quotes/{quote_id}/submit", rule(CHANGE, 200),
+                        params=by("to_submit")("quote_id"), notes="a draft with a 30% discount (needs approval)"),
     "quotes_approve": Op("post", "/api/v1/quotes/{quote_id}/approve", rule(APPROVERS, 200), params=pending,
                          notes="a quote waiting for approval (30% discount)"),
     "quotes_reject": Op("post", "/api/v1/quotes/{quote_id}/reject", rule(APPROVERS, 200), params=pending,
@@ -264,9 +267,10 @@ OPERATIONS: dict[str, Op] = {
                          check=in_items("contracts")),
     "contracts_create": Op("post", "/api/v1/contracts", create_on(),
                            body=lambda w, o: {"customer_id": w.customers[o].pk, "title": "矩阵合同"}),
-    "contracts_from_quote": Op("post", "/api/v1/contracts/from-quote", create_on(),
+    "contracts_from_quote": Op("post", "/api/v1/contracts/from-quote", create_on(CHANGE),
                                body=lambda w, o: {"quote_id": w.accepted[o].pk},
-                               notes="an accepted quote; an invisible quote_id is a 422"),
+                               notes="an accepted quote; the new record keeps the quote's owner, so a rep may only use their own "
+                                     "(sales create = own): else 422, as for an invisible quote_id"),
     "contracts_get": Op("get", "/api/v1/contracts/{contract_id}", rule(SEE, 200), params=contract),
     "contracts_update": Op("patch", "/api/v1/contracts/{contract_id}", rule(CHANGE, 200), params=contract,
                            body=lambda w, o: {"title": "改名合同"}),
@@ -279,9 +283,10 @@ OPERATIONS: dict[str, Op] = {
                       check=in_items("draft_orders")),
     "orders_create": Op("post", "/api/v1/orders", create_on(),
                         body=lambda w, o: {"customer_id": w.customers[o].pk, "lines": ORDER_LINES}),
-    "orders_from_quote": Op("post", "/api/v1/orders/from-quote", create_on(),
+    "orders_from_quote": Op("post", "/api/v1/orders/from-quote", create_on(CHANGE),
                             body=lambda w, o: {"quote_id": w.accepted[o].pk},
-                            notes="an accepted quote; an invisible quote_id is a 422"),
+                            notes="an accepted quote; the new record keeps the quote's owner, so a rep may only use their own "
+                                     "(sales create = own): else 422, as for an invisible quote_id"),
     "orders_get": Op("get", "/api/v1/orders/{order_id}", rule(SEE, 200), params=draft_order),
     "orders_confirm": Op("post", "/api/v1/orders/{order_id}/confirm", rule(CHANGE, 200), params=draft_order),
     "orders_deliver": Op("post", "/api/v1/orders/{order_id}/deliver", rule(CHANGE, 200), params=confirmed),
@@ -291,10 +296,11 @@ OPERATIONS: dict[str, Op] = {
     "orders_payments_create": Op("post", "/api/v1/orders/{order_id}/payments", rule(CHANGE, 201), params=confirmed,
                                  body=lambda w, o: {"amount": "10.00", "method": "cash", "paid_on": _today()}),
     # --- commission (CommissionPerm)
-    "commission_rules_list": Op("get", "/api/v1/commission/rules", signed_in(200, ADMINS)),
+    "commission_rules_list": Op("get", "/api/v1/commission/rules", signed_in(200),
+                                notes="commission.view (sales own, manager store) reads the rules that apply"),
     "commission_rules_create": Op("post", "/api/v1/commission/rules", signed_in(201, ADMINS),
                                   body=lambda w, o: {"name": "矩阵提成", "rate": "0.0300"}),
-    "commission_rules_get": Op("get", "/api/v1/commission/rules/{rule_id}", org_rule(200, ADMINS),
+    "commission_rules_get": Op("get", "/api/v1/commission/rules/{rule_id}", org_rule(200),
                                params=commission_rule),
     "commission_rules_update": Op("patch", "/api/v1/commission/rules/{rule_id}", org_rule(200, ADMINS),
                                   params=commission_rule, body=lambda w, o: {"name": "改名提成"}),
@@ -336,12 +342,13 @@ def world_extra(w):
     from guanxi.sales.services import catalog, contracts, expenses, orders
     from guanxi.sales.services import quotes as quote_services
     from guanxi.sales.services.leads import lead_create
+    from guanxi.sales.services.opportunities import opportunity_create
     from guanxi.testing import build_sales
 
     build_sales(w)
     names = ["leads", "quotes", "quote_lines", "pending", "plain", "accepted", "contracts", "active_contracts",
              "draft_orders", "confirmed_orders", "claims", "submitted_claims", "products", "loose", "lics", "bundles",
-             "product_rules", "price_lists", "price_items", "commission_rules"]
+             "product_rules", "price_lists", "price_items", "commission_rules", "bare_opportunities", "to_submit"]
     for name in names:
         setattr(w, name, {})
     with unscoped():
@@ -363,6 +370,8 @@ def world_extra(w):
             (w.products[case], w.loose[case], w.lics[case], w.bundles[case], w.product_rules[case],
              w.price_lists[case], w.price_items[case], w.commission_rules[case]) = catalogs[customer.organization_id]
             province = {"province": "上海市"} if case == "own" else {}
+            w.bare_opportunities[case] = opportunity_create(actor=owner, data={
+                "name": f"空商机{case}", "customer": customer.pk, "amount": "500.00"})
             w.leads[case] = lead_create(actor=owner, data={"name": f"线索{case}", "company": "矩阵公司", **province})
             contact = contact_create(actor=owner, customer=customer, data={"name": f"秘书{case}",
                                                                           "email": "li@example.com"})
@@ -376,6 +385,7 @@ def world_extra(w):
 
             w.quotes[case], w.quote_lines[case] = new_quote("0")
             w.pending[case], _ = new_quote("30")
+            w.to_submit[case], _ = new_quote("30")
             quote_services.quote_submit(actor=owner, quote=w.pending[case])
             w.plain[case], _ = new_quote("0")
             accepted, _ = new_quote("0")
