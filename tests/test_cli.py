@@ -53,7 +53,13 @@ def test_demo_builds_a_small_chain(db):
     assert Store.objects.filter(organization=org).count() == 4
     assert set(User.objects.filter(organization=org).values_list("role", flat=True)) == {
         "owner", "admin", "manager", "sales", "service", "cashier", "marketing", "read_only"}
-    assert Customer.objects.filter(organization=org).count() == 40
+    # 40 entered as customers; converting demo leads adds the customers they became
+    assert Customer.objects.filter(organization=org, source_leads__isnull=True).count() == 40
+    from guanxi.sales.models import Lead, Opportunity, Order
+
+    converted = Lead.objects.filter(organization=org, status="converted").count()
+    assert Customer.objects.filter(organization=org).count() == 40 + converted
+    assert Opportunity.objects.filter(organization=org).exists() and Order.objects.filter(organization=org).exists()
     assert Contact.objects.filter(organization=org).exists()
     assert SearchKey.objects.filter(organization=org).count() > 40 * 5
     assert Organization.objects.filter(slug=demo.SLUG_EN, default_language="en").exists()
