@@ -19,7 +19,7 @@ class CommissionRuleForm(BootstrapMixin, forms.Form):
                                      empty_label=_("Every product"))
     basis = forms.ChoiceField(label=_("Basis"), choices=CommissionRule.Basis.choices)
     rate_percent = forms.DecimalField(label=_("Rate (%)"), min_value=Decimal(0), max_value=Decimal(100),
-                                      max_digits=5, decimal_places=2, help_text=_("5 means 5% of the basis."))
+                                      max_digits=5, decimal_places=2, help_text=_("5 means five per cent of the basis."))
     min_margin_percent = forms.DecimalField(
         label=_("Minimum margin (%)"), min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2,
         required=False, help_text=_("Lines with a lower margin earn nothing under this rule. Empty: no minimum."))
