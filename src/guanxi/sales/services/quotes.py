@@ -202,7 +202,7 @@ def _require_editable(quote: Quote) -> None:
 
 
 def _lock(quote: Quote) -> Quote:
-    return Quote.objects.select_for_update().select_related("customer", "opportunity").get(pk=quote.pk)
+    return Quote.objects.select_for_update(of=("self",)).select_related("customer", "opportunity").get(pk=quote.pk)
 
 
 def _back_to_draft(quote: Quote) -> None:
@@ -426,7 +426,7 @@ def line_update(*, actor, line: QuoteLine, data: dict) -> QuoteLine:
     require(actor, QuotePerm.CHANGE, line.quote)
     quote = _lock(line.quote)
     _require_editable(quote)
-    line = QuoteLine.objects.select_for_update().select_related("product").get(pk=line.pk)
+    line = QuoteLine.objects.select_for_update(of=("self",)).select_related("product").get(pk=line.pk)
     before = audit.snapshot(line, LINE_AUDITED)
     _line_values(actor, quote, line, dict(data))
     line.save()
