@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sqlite3
 import subprocess
@@ -14,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"
+# The benchmark's throw-away PostgreSQL lives apart from the test suite's (scripts/pg-test.sh).
+PG_ENV = {**os.environ, "GUANXI_PGTEST_DIR": str(VAR / "pg")}
 
 
 def run(db: str, rows: int, only: str) -> dict:
@@ -25,7 +28,7 @@ def run(db: str, rows: int, only: str) -> dict:
         url = f"sqlite:///{work}/bench.sqlite3"
     else:
         base = subprocess.run([str(ROOT / "scripts" / "pg-test.sh"), "start"], check=True, capture_output=True,
-                              text=True).stdout.strip()
+                              text=True, env=PG_ENV).stdout.strip()
         url = base.rsplit("/", 1)[0] + "/guanxi_bench"
         subprocess.run(["psql", base.rsplit("/", 1)[0] + "/postgres", "-qc", "DROP DATABASE IF EXISTS guanxi_bench"],
                        check=True)
@@ -45,7 +48,7 @@ def run(db: str, rows: int, only: str) -> dict:
                 print(f"peer (BottleCRM) on {db} could not be measured: {result['peer']['error']}", file=sys.stderr)
     finally:
         if db == "pg":
-            subprocess.run([str(ROOT / "scripts" / "pg-test.sh"), "stop"], check=False, capture_output=True)
+            subprocess.run([str(ROOT / "scripts" / "pg-test.sh"), "stop"], check=False, capture_output=True, env=PG_ENV)
     return result
 
 
