@@ -111,9 +111,18 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
     parser.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer"])
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the report from the results the last runs saved (var/bench/result-DB-ROWS.json)")
     args = parser.parse_args()
     dbs = ["sqlite", "pg"] if args.db == "both" else [args.db]
-    results = {db: run(db, args.rows, args.name) for db in dbs}
+    results = {}
+    for db in dbs:
+        saved = VAR / f"result-{db}-{args.rows}.json"
+        if args.report_only:
+            results[db] = json.loads(saved.read_text())
+            continue
+        results[db] = run(db, args.rows, args.name)
+        saved.write_text(json.dumps(results[db], indent=1, ensure_ascii=False))  # kept if a later engine fails
     text = report(results, args.rows)
     print(text)
     (VAR / f"report-{args.rows}.md").write_text(text + "\n")
