@@ -54,7 +54,7 @@ def run(db: str, rows: int, only: str) -> dict:
 
 def report(results: dict[str, dict], rows: int) -> str:
     lines = [f"machine: {platform.machine()}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; rows: {rows:,}",
-             "", "| workload | db | ours | raw engine | ratio (ours/raw) | goal |", "|---|---|---|---|---|---|"]
+             "", "| workload | db | ours | yardstick in the same run (raw engine, /ping or peer) | ratio | goal |", "|---|---|---|---|---|---|"]
     for db, r in results.items():
         for fmt in ("csv", "xlsx") if "import csv" in r else ():
             w = r[f"import {fmt}"]
