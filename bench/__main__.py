@@ -1,9 +1,12 @@
-"""`python -m bench [--rows N] [--db sqlite|pg|both]`: each workload on each database, ours vs. the raw engine."""
+"""`python -m bench [all|import|search|list_api|peer] [--rows N] [--db sqlite|pg|both]`: each workload on
+each database, ours vs. the raw engine (import, search), the bare /api/v1/ping (list API) or the peer
+BottleCRM (create/list customers and contacts), measured in the same run."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sqlite3
 import subprocess
@@ -12,16 +15,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"
+# The benchmark's throw-away PostgreSQL lives apart from the test suite's (scripts/pg-test.sh).
+PG_ENV = {**os.environ, "GUANXI_PGTEST_DIR": str(VAR / "pg")}
 
 
 def run(db: str, rows: int, only: str) -> dict:
     work = VAR / f"{db}-{rows}"
     subprocess.run(["rm", "-rf", str(work)], check=True)
+    work.mkdir(parents=True)
+    base = None
     if db == "sqlite":
         url = f"sqlite:///{work}/bench.sqlite3"
     else:
         base = subprocess.run([str(ROOT / "scripts" / "pg-test.sh"), "start"], check=True, capture_output=True,
-                              text=True).stdout.strip()
+                              text=True, env=PG_ENV).stdout.strip()
         url = base.rsplit("/", 1)[0] + "/guanxi_bench"
         subprocess.run(["psql", base.rsplit("/", 1)[0] + "/postgres", "-qc", "DROP DATABASE IF EXISTS guanxi_bench"],
                        check=True)
@@ -30,15 +37,24 @@ def run(db: str, rows: int, only: str) -> dict:
     try:
         subprocess.run([sys.executable, "-m", "bench.runner", "--db-url", url, "--rows", str(rows), "--work", str(work),
                         "--out", str(out), "--only", only], check=True, cwd=ROOT)
+        result = json.loads(out.read_text())
+        if only in ("all", "peer"):
+            from bench import peer
+
+            try:
+                result["peer"] = peer.measure(db, rows, work, pg_server=base)
+            except Exception as exc:  # noqa: BLE001 - the report says why instead of a figure
+                result["peer"] = {"error": f"{type(exc).__name__}: {exc}"}
+                print(f"peer (BottleCRM) on {db} could not be measured: {result['peer']['error']}", file=sys.stderr)
     finally:
         if db == "pg":
-            subprocess.run([str(ROOT / "scripts" / "pg-test.sh"), "stop"], check=False, capture_output=True)
-    return json.loads(out.read_text())
+            subprocess.run([str(ROOT / "scripts" / "pg-test.sh"), "stop"], check=False, capture_output=True, env=PG_ENV)
+    return result
 
 
 def report(results: dict[str, dict], rows: int) -> str:
     lines = [f"machine: {platform.machine()}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; rows: {rows:,}",
-             "", "| workload | db | ours | raw engine | ratio (ours/raw) | goal |", "|---|---|---|---|---|---|"]
+             "", "| workload | db | ours | yardstick in the same run (raw engine, /ping or peer) | ratio | goal |", "|---|---|---|---|---|---|"]
     for db, r in results.items():
         for fmt in ("csv", "xlsx") if "import csv" in r else ():
             w = r[f"import {fmt}"]
@@ -51,17 +67,62 @@ def report(results: dict[str, dict], rows: int) -> str:
             lines.append(f"| search {kind} | {db} | p50 {s['ours_p50']:.2f} / p95 {s['ours_p95']:.2f} ms "
                          f"| p50 {s['raw_p50']:.2f} / p95 {s['raw_p95']:.2f} ms | {s['ours_p95'] / max(s['raw_p95'], 0.001):.1f}× "
                          f"| p95 ≤ 10 ms, ≤ 3× {'met' if ok else 'MISSED'} |")
+        lines.extend(_http_lines(db, r))
     return "\n".join(lines)
+
+
+PEER_OPS = [("create_customer", "create customer / lead"), ("list_customers", "list customers / leads (20 pages of 50)"),
+            ("create_contact", "create contact"), ("list_contacts", "list contacts (20 pages of 50)")]
+
+
+def _fmt(r: dict) -> str:
+    return f"{r['rps']:,.1f} req/s, p50 {r['p50_ms']:.1f} / p99 {r['p99_ms']:.1f} ms, {r['errors']} errors"
+
+
+def _http_lines(db: str, r: dict) -> list[str]:
+    lines = []
+    if "list_api" in r:
+        w = r["list_api"]
+        ratio = w["ours"]["rps"] / w["ping"]["rps"]
+        ok = ratio >= 0.25 and w["ours"]["p99_ms"] < 100 and w["ours"]["errors"] == 0
+        lines.append(f"| list API as {w['rep']} ({w['visible']:,} rows visible), c={w['clients']}, {w['seconds']} s "
+                     f"| {db} | {_fmt(w['ours'])} | /api/v1/ping: {_fmt(w['ping'])} | {ratio:.2f}× "
+                     f"| ≥ 0.25×, p99 < 100 ms, 0 errors {'met' if ok else 'MISSED'} |")
+    if "peer_ours" in r:
+        peer = r.get("peer", {"error": "not run"})
+        label = f"BottleCRM {peer.get('version', '')}".strip()
+        for op, what in PEER_OPS:
+            ours = r["peer_ours"][op]
+            if "error" in peer:
+                ref, ratio, verdict = f"{label} not measured: {peer['error']}".replace("|", "/"), "—", "—"
+            else:
+                theirs = peer[op]
+                ref = f"{label}: {_fmt(theirs)}"
+                ratio_v = ours["rps"] / theirs["rps"] if theirs["rps"] else float("inf")
+                ratio = f"{ratio_v:,.1f}×"
+                verdict = "met" if ratio_v >= 1 and ours["errors"] == 0 else "MISSED"
+            lines.append(f"| peer: {what}, c={ours['clients']} | {db} | {_fmt(ours)} | {ref} | {ratio} "
+                         f"| ≥ 1× the peer {verdict} |")
+    return lines
 
 
 def main():
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
-    parser.add_argument("name", nargs="?", default="all", choices=["all", "import", "search"])
+    parser.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer"])
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the report from the results the last runs saved (var/bench/result-DB-ROWS.json)")
     args = parser.parse_args()
     dbs = ["sqlite", "pg"] if args.db == "both" else [args.db]
-    results = {db: run(db, args.rows, args.name) for db in dbs}
+    results = {}
+    for db in dbs:
+        saved = VAR / f"result-{db}-{args.rows}.json"
+        if args.report_only:
+            results[db] = json.loads(saved.read_text())
+            continue
+        results[db] = run(db, args.rows, args.name)
+        saved.write_text(json.dumps(results[db], indent=1, ensure_ascii=False))  # kept if a later engine fails
     text = report(results, args.rows)
     print(text)
     (VAR / f"report-{args.rows}.md").write_text(text + "\n")

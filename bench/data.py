@@ -36,3 +36,32 @@ def write_xlsx(path: str, n: int) -> None:
     for r, row in enumerate(rows(n), start=1):
         ws.write_row(r, 0, row)
     book.close()
+
+
+CONTACT_HEADER = ["客户电话", "联系人", "手机", "部门"]
+DEPARTMENTS = ["销售部", "采购部", "财务部", "技术部", "行政部", "市场部"]
+
+
+def contact_rows(n_customers: int, seed: int = 2027):
+    """One contact per fourth customer (found by the customer's phone), with its own unique mobile."""
+    rng = random.Random(seed)
+    for i, row in enumerate(rows(n_customers)):
+        if i % 4:
+            continue
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(2))
+        yield [row[2], name, f"17{i // 4:09d}", rng.choice(DEPARTMENTS)]
+
+
+def write_contacts_csv(path: str, n_customers: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(CONTACT_HEADER)
+        w.writerows(contact_rows(n_customers))
+
+
+def new_rows(n: int, count: int):
+    """`count` customer rows that follow the first n (new phones), names made unique with a number."""
+    for i, row in enumerate(rows(n + count)):
+        if i >= n:
+            row[0] = f"{row[0]}{i}"
+            yield row

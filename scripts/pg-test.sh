@@ -5,7 +5,7 @@
 #   pg-test.sh stop    stops the cluster this script started (by its pid file), if any
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir="$root/var/pgtest"
+dir="${GUANXI_PGTEST_DIR:-$root/var/pgtest}"  # the benchmarks keep theirs apart (var/bench/pg)
 port="${GUANXI_PGTEST_PORT:-54329}"
 
 pgbin() {
