@@ -46,3 +46,14 @@ def sales_world(world):
     from guanxi.testing import build_sales
 
     return build_sales(world)
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP listener on 127.0.0.1 (guanxi.testing_smtp) with Django's SMTP backend pointed at it."""
+    from config.settings.email import mailers
+    from guanxi.testing_smtp import SmtpListener
+
+    with SmtpListener() as listener:
+        settings.MAILERS = mailers(listener.url)
+        yield listener

@@ -115,6 +115,9 @@ ACCOUNT_ADAPTER = "guanxi.core.auth.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Accounts are created by administrators: a reset request for an unknown address sends nothing
+# (the page answers the same either way, so it reveals nothing).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Guanxi"
 AUTH_PASSWORD_VALIDATORS = [

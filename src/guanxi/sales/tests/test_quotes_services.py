@@ -353,17 +353,19 @@ def test_pdf_is_in_the_organisations_language(sales_world):
     assert seen == ["zh-hans"] and '<html lang="zh-hans">' in html
 
 
-def test_send_by_email_attaches_the_pdf_and_stamps_the_quote(sales_world):
+def test_send_by_email_attaches_the_pdf_and_stamps_the_quote(sales_world, smtp):
+    """Through Django's SMTP backend to a real listener on loopback: what a mail server receives."""
     w = sales_world
     quote = _priced_quote(w)
     quote_send(actor=w.rep_a, quote=quote, to="li@example.com", subject="报价单", message="请查收。")
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["li@example.com"] and message.subject == "报价单" and "请查收" in message.body
-    assert message.reply_to == ["rep_a@example.com"]
-    (name, content, mimetype), = message.attachments
-    assert name == f"{quote.number}-v1.pdf" and mimetype == "application/pdf"
-    assert "张三" in pdftotext(content)
+    message, = smtp.wait(1)
+    assert smtp.inbox[0][0] == ["li@example.com"]
+    assert message["Subject"] == "报价单" and message["Reply-To"] == "rep_a@example.com"
+    assert "请查收" in message.get_body(preferencelist=("plain",)).get_content()
+    attachment, = list(message.iter_attachments())
+    assert attachment.get_filename() == f"{quote.number}-v1.pdf" and attachment.get_content_type() == "application/pdf"
+    content = attachment.get_content()
+    assert content.startswith(b"%PDF") and "张三" in pdftotext(content)
     quote.refresh_from_db()
     assert quote.status == "sent" and quote.sent_to == "li@example.com" and quote.sent_at is not None
     assert TimelineEvent.objects.filter(customer=quote.customer, kind="quote", data__status="sent").exists()
