@@ -187,3 +187,18 @@ def test_edit_form_keeps_values_and_can_clear_a_hand_set_probability(sales_world
     assert c.post(f"/opportunities/{opp.pk}/edit/", data).status_code == 302
     opp.refresh_from_db()
     assert opp.probability == 10 and not opp.probability_overridden
+
+
+def test_detail_offers_a_new_quote_to_who_may_quote_the_deal(sales_world, client_for):
+    w = sales_world
+    opp = w.opportunities["own"]
+    html = client_for("rep_a").get(f"/opportunities/{opp.pk}/").content.decode()
+    assert f'data-testid="new-quote" href="/quotes/new/?opportunity={opp.pk}"' in html
+    form = client_for("rep_a").get(f"/quotes/new/?opportunity={opp.pk}").content.decode()
+    assert f'<option value="{opp.pk}" selected>' in form
+    # rep_d sees the deal through the territory rule but may not change it, so may not quote it.
+    seen = client_for("rep_d").get(f"/opportunities/{opp.pk}/")
+    assert seen.status_code == 200 and 'data-testid="new-quote"' not in seen.content.decode()
+    won = next(s for s in w.stages.values() if s.is_won)
+    opportunity_move(actor=w.rep_a, opportunity=opp, stage=won)
+    assert 'data-testid="new-quote"' not in client_for("rep_a").get(f"/opportunities/{opp.pk}/").content.decode()

@@ -166,6 +166,8 @@ def opportunity_detail(request, pk):
         "orders": _related(user, Order, OrderPerm.VIEW, opp),
         "can_change": can(user, OpportunityPerm.CHANGE, opp),
         "can_delete": can(user, OpportunityPerm.DELETE, opp),
+        # The quote form offers the open deals the user may change (sales.forms.quotes).
+        "can_quote": has_perm(user, QuotePerm.CREATE) and not opp.stage.is_closed and can(user, OpportunityPerm.CHANGE, opp),
         "beside": beside_deal(actor=user, stage=opp.stage) if has_perm(user, PlaybookPerm.VIEW) else None,
         "history_log": list(audit_for_object(actor=user, obj=opp)[:20]) if has_perm(user, CorePerm.VIEW_AUDIT) else None,
     }
