@@ -11,9 +11,10 @@ from guanxi.core.tenancy import tenant_scope
 def contracts_due_for_renewal(organization_id: int | None = None) -> int:
     """E-mail the owners of active contracts whose renewal reminder is due (renewal date minus
     reminder days is today, in the organisation's time zone, or past) and stamp them: each contract
-    is reminded once. Without an id, every active organisation. Returns how many were sent."""
+    is reminded once. Active contracts whose end date has passed become expired in the same run.
+    Without an id, every active organisation. Returns how many reminders were sent."""
     from guanxi.core.models import Organization
-    from guanxi.sales.services.contracts import send_renewal_reminders
+    from guanxi.sales.services.contracts import expire_ended_contracts, send_renewal_reminders
 
     orgs = Organization.objects.filter(is_active=True)
     if organization_id is not None:
@@ -22,6 +23,7 @@ def contracts_due_for_renewal(organization_id: int | None = None) -> int:
     for org_id in orgs.values_list("pk", flat=True):
         with tenant_scope(org_id):
             sent += send_renewal_reminders(org_id)
+            expire_ended_contracts(org_id)
     return sent
 
 

@@ -55,3 +55,14 @@ def test_every_marked_string_is_in_the_catalogue(tmp_path):
     fresh = set(_entries(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     ours = set(_entries(PO))
     assert sorted(fresh - ours) == []
+
+
+def test_no_translation_call_inside_an_f_string():
+    """xgettext does not look inside f-string expressions: f"{_('x')}" is never extracted, so it would
+    stay English forever. Such text must be a whole message with placeholders instead."""
+    import re
+
+    pattern = re.compile(r"""\bf(["'])[^\n]*?\{\s*(?:_|gettext|pgettext)\(""")
+    offenders = [f"{path.relative_to(SRC)}:{n}" for path in SRC.rglob("*.py") if "tests" not in path.parts
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert offenders == []

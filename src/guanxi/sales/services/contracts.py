@@ -236,7 +236,7 @@ def contract_activate(*, actor, contract: Contract) -> Contract:
     locked.save()
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=locked,
                  changes=audit.diff(before, audit.snapshot(locked, AUDITED)))
-    _timeline(actor, locked, f"{locked.number} {_('activated')}")
+    _timeline(actor, locked, _("%(number)s activated") % {"number": locked.number})
     _sync(contract, locked)
     return contract
 
@@ -259,7 +259,8 @@ def contract_terminate(*, actor, contract: Contract, reason: str = "") -> Contra
     if reason:
         changes["reason"] = [None, reason]
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=locked, changes=changes)
-    _timeline(actor, locked, f"{locked.number} {_('terminated')}" + (f": {reason}" if reason else ""))
+    _timeline(actor, locked, (_("%(number)s terminated: %(reason)s") if reason else _("%(number)s terminated")) % {
+        "number": locked.number, "reason": reason})
     _sync(contract, locked)
     return contract
 
@@ -317,7 +318,8 @@ def _remind(contract: Contract) -> bool:
             body = _("%(title)s with %(customer)s (value %(value)s %(currency)s) is up for renewal on %(date)s.") % {
                 "title": contract.title, "customer": contract.customer.name, "value": f"{contract.value:,.2f}",
                 "currency": contract.currency, "date": contract.renewal_date.isoformat()}
-            name = f"{contract.number} {_('renewal due')} {contract.renewal_date.isoformat()}"
+            name = _("%(number)s renewal due %(date)s") % {"number": contract.number,
+                                                           "date": contract.renewal_date.isoformat()}
         send_mail(subject, body, None, [owner.email])
         notify(owner, subject, reverse("sales:contract_detail", args=[contract.pk]), email=False)
         contract.reminded_at = now
@@ -328,12 +330,35 @@ def _remind(contract: Contract) -> bool:
     return True
 
 
+def _org_today(organization_id: int) -> dt.date:
+    org = Organization.objects.get(pk=organization_id)
+    return timezone.localtime(timezone.now(), _zone(org.timezone)).date()
+
+
 def send_renewal_reminders(organization_id: int, today: dt.date | None = None) -> int:
     """E-mail the owner of every contract due for its renewal reminder, once; returns how many."""
-    if today is None:
-        org = Organization.objects.get(pk=organization_id)
-        today = timezone.localtime(timezone.now(), _zone(org.timezone)).date()
+    today = today or _org_today(organization_id)
     return sum(1 for contract in contracts_due(organization_id, today) if _remind(contract))
+
+
+def expire_ended_contracts(organization_id: int, today: dt.date | None = None) -> int:
+    """Active contracts whose end date has passed (in the organisation's time zone) become expired:
+    each claimed by a conditional update, so two runs never expire one twice; audit and timeline
+    lines as for a change by hand. Returns how many."""
+    today = today or _org_today(organization_id)
+    ended = Contract.objects.filter(organization_id=organization_id, status=C.ACTIVE, end_date__lt=today)
+    count = 0
+    for contract in ended.select_related("customer"):
+        with transaction.atomic():
+            if not Contract.objects.filter(pk=contract.pk, status=C.ACTIVE).update(status=C.EXPIRED,
+                                                                                  updated_at=timezone.now()):
+                continue
+            audit.record(actor=None, action=audit.Action.UPDATE, obj=contract,
+                         changes={"status": [C.ACTIVE.value, C.EXPIRED.value]})
+            _timeline(None, contract, _("%(number)s expired %(date)s") % {"number": contract.number,
+                                                                          "date": contract.end_date.isoformat()})
+            count += 1
+    return count
 
 
 def _zone(name: str):

@@ -459,7 +459,7 @@ def order_cancel(*, actor, order: Order, reason: str = "", refund_amount=None, r
     if reason:
         changes["reason"] = [None, reason]
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=locked, changes=changes)
-    name = f"{locked.number} {_('cancelled')}"
+    name = _("%(number)s cancelled") % {"number": locked.number}
     if refund is not None:
         name += " · " + _("refunded %(amount)s") % {"amount": _money_text(refund, locked.currency)}
     _timeline(actor, locked, name)
@@ -539,7 +539,7 @@ def _payment_record(*, actor, order, amount, method, paid_on, reference, idempot
                  changes=audit.diff(before, audit.snapshot(locked, ["status", "paid_amount"])))
     _timeline(actor, locked, f"{locked.number} · {_money_text(amount, locked.currency)}", TimelineEvent.Kind.PAYMENT)
     if became_paid:
-        _timeline(actor, locked, f"{locked.number} {_('paid in full')}")
+        _timeline(actor, locked, _("%(number)s paid in full") % {"number": locked.number})
         _order_became_paid(actor=actor, order=locked)
     payment.replayed = False
     _sync(order, locked)

@@ -222,3 +222,24 @@ def test_other_organisations_are_reminded_in_their_own_scope(due_world):
     svc.contract_activate(actor=w.admin_b, contract=contract)
     assert run_job_at(dt.datetime(2026, 3, 16, 9, tzinfo=dt.UTC)) == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["admin_b@example.com", "rep_a@example.com"]
+
+
+def test_active_contracts_expire_after_their_end_date_once(sales_world):
+    w = sales_world
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), tick=False):
+        ending = new(w, start_date="2026-01-01", end_date="2026-03-31")
+        svc.contract_activate(actor=w.rep_a, contract=ending)
+        draft = new(w, end_date="2026-03-31")
+        open_ended = new(w, start_date="2026-01-01")
+        svc.contract_activate(actor=w.rep_a, contract=open_ended)
+    run_job_at(dt.datetime(2026, 3, 31, 15, 59, tzinfo=dt.UTC))  # 23:59 on the 31st in Shanghai: still running
+    ending.refresh_from_db()
+    assert ending.status == "active"
+    run_job_at(dt.datetime(2026, 3, 31, 16, 1, tzinfo=dt.UTC))  # 00:01 on 1 April in Shanghai
+    run_job_at(dt.datetime(2026, 4, 1, 17, tzinfo=dt.UTC))  # a later run changes nothing more
+    statuses = dict(Contract.objects.filter(pk__in=[ending.pk, draft.pk, open_ended.pk]).values_list("pk", "status"))
+    assert statuses == {ending.pk: "expired", draft.pk: "draft", open_ended.pk: "active"}
+    expiries = AuditEntry.objects.filter(object_id=str(ending.pk), changes__status=["active", "expired"])
+    assert expiries.count() == 1
+    names = TimelineEvent.objects.filter(kind="contract", data__contract=ending.pk).values_list("data__name", flat=True)
+    assert [n for n in names if "2026-03-31" in n] == [f"{ending.number} 已到期 2026-03-31"]
