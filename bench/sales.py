@@ -485,7 +485,7 @@ def bench_reports(w: World, samples: int = REPORT_SAMPLES) -> dict:
             return (lambda: pipeline_by_stage(actor=fresh(user)),
                     lambda: sales_raw.pipeline_report(w.org.pk, w.pipeline.pk, vis),
                     lambda mine, rows: _same(f"pipeline report of {user.username}", mine.totals["count"],
-                                             sum(r[2] for r in rows)))
+                                             sum(r[2] or 0 for r in rows)))
 
         def won_lost_pair(user):
             vis = sales_raw.visibility(user, [])

@@ -193,11 +193,14 @@ def board(org_id: int, pipeline_id: int, vis: tuple[str, list], limit: int) -> t
 
 
 def pipeline_report(org_id: int, pipeline_id: int, vis: tuple[str, list]) -> list:
+    """Every stage of the pipeline with its count, amount and Σ amount × probability (grouped on the
+    opportunity index first, then joined to the stages for their names and order)."""
     with connection.cursor() as c:
-        c.execute(f'SELECT s.position, s.name, COUNT(o.id), SUM(o.amount), SUM(o.amount * o.probability) '
-                  f'FROM "{_t("stage")}" s LEFT JOIN "{_t("opp")}" o ON o.stage_id = s.id AND o.organization_id = %s'
-                  f"{vis[0]} WHERE s.pipeline_id = %s GROUP BY s.id, s.position, s.name ORDER BY s.position",
-                  [org_id, *vis[1], pipeline_id])
+        c.execute(f'SELECT s.position, s.name, g.n, g.amount, g.weighted FROM "{_t("stage")}" s LEFT JOIN ('
+                  f"SELECT o.stage_id, COUNT(*) AS n, SUM(o.amount) AS amount, SUM(o.amount * o.probability) AS weighted "
+                  f'FROM "{_t("opp")}" o WHERE o.organization_id = %s AND o.pipeline_id = %s{vis[0]} GROUP BY o.stage_id'
+                  f") g ON g.stage_id = s.id WHERE s.pipeline_id = %s ORDER BY s.position",
+                  [org_id, pipeline_id, *vis[1], pipeline_id])
         return c.fetchall()
 
 

@@ -189,7 +189,7 @@ def cmd_restore(args):
 
 
 def cmd_bench(args):
-    """The bench/ workloads (import, search) on SQLite and/or PostgreSQL, each against the raw engine."""
+    """The bench/ workloads (import, search, list API, peer, sales), each against its yardstick in the same run."""
     raise SystemExit(subprocess.call([sys.executable, "-m", "bench", args.name, "--rows", str(args.rows), "--db", args.db], cwd=ROOT))
 
 
