@@ -382,8 +382,11 @@ def bench_board(w: World, samples: int = BOARD_SAMPLES) -> dict:
     from bench import sales_raw
     from guanxi.sales.selectors.opportunities import CARD_LIMIT, board_data
 
+    seen: dict[str, list[int]] = {"rep": [], "manager": []}
+
     def pair(user):
         vis = sales_raw.visibility(user, _territory_ids(user))
+        role = "rep" if user in w.reps else "manager"
 
         def ours():
             return board_data(actor=fresh(user), pipeline=w.pipeline)
@@ -395,10 +398,14 @@ def bench_board(w: World, samples: int = BOARD_SAMPLES) -> dict:
             totals, cards = result
             _same(f"board of {user.username}", (sum(c.totals.count for c in columns), sum(len(c.cards) for c in columns)),
                   (sum(r[1] for r in totals), len(cards)))
+            seen[role].append(sum(r[1] for r in totals))
         return ours, raw, check
 
-    return {"rep": {**_reads([pair(rep) for rep in w.reps], samples), "users": len(w.reps)},
-            "manager": {**_reads([pair(m) for m in w.managers], samples), "users": len(w.managers)}}
+    out = {"rep": {**_reads([pair(rep) for rep in w.reps], samples), "users": len(w.reps)},
+           "manager": {**_reads([pair(m) for m in w.managers], samples), "users": len(w.managers)}}
+    for role, counts in seen.items():  # how many opportunities the board adds up for that user
+        out[role]["visible_median"] = statistics.median(counts)
+    return out
 
 
 # --- workload 6: payments and the commission ledger ----------------------------------------------
@@ -533,7 +540,8 @@ def report_lines(db: str, r: dict) -> list[str]:
                  f"| {m['raw_per_s']:,.0f} moves/s, p50 {m['raw_p50']:.1f} / p95 {m['raw_p95']:.1f} ms | {m['ratio']:.2f}× "
                  f"| p95 < 100 ms, ≥ 0.25× {_verdict(m['ours_p95'] < 100 and m['ratio'] >= 0.25)} |")
     for who, label in (("rep", "a rep (each of 25 in turn)"), ("manager", "a store manager")):
-        lines.append(_read_line(f"board read as {label}", db, s["board"][who], 100))
+        b = s["board"][who]
+        lines.append(_read_line(f"board read as {label}, sees a median {b.get('visible_median', 0):,.0f}", db, b, 100))
     p = s["payments"]
     check = p["ledger_check"]
     lines.append(f"| payments as the owner rep ({p['payments']:,} payments, {p['orders']:,} orders paid in full; ledger "
