@@ -9,7 +9,7 @@ help:
 	@echo "make run        set up, load the demo on first run, serve http://127.0.0.1:8000"
 	@echo "make test       set up and run the whole suite on SQLite and PostgreSQL"
 	@echo "make test-full  the same, with the slow variants (100k-row crash rounds, 60 s load)"
-	@echo "make bench      import, search, list API and peer workloads (ROWS=1000000 DB=sqlite|pg|both)"
+	@echo "make bench      import, search, list API, peer and sales workloads (ROWS=1000000 DB=sqlite|pg|both)"
 	@echo "make check      Django system checks and missing migrations"
 	@echo "make messages   refresh the translation catalogues"
 

@@ -1,6 +1,7 @@
-"""`python -m bench [all|import|search|list_api|peer] [--rows N] [--db sqlite|pg|both]`: each workload on
-each database, ours vs. the raw engine (import, search), the bare /api/v1/ping (list API) or the peer
-BottleCRM (create/list customers and contacts), measured in the same run."""
+"""`python -m bench [all|import|search|list_api|peer|sales] [--rows N] [--db sqlite|pg|both]`: each workload on
+each database, ours vs. the raw engine (import, search, sales), the bare /api/v1/ping (list API) or the peer
+BottleCRM (create/list customers and contacts), measured in the same run. For `sales`, N is the number of
+opportunities (bench/sales.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from bench.sales import report_lines as sales_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"
@@ -68,6 +71,7 @@ def report(results: dict[str, dict], rows: int) -> str:
                          f"| p50 {s['raw_p50']:.2f} / p95 {s['raw_p95']:.2f} ms | {s['ours_p95'] / max(s['raw_p95'], 0.001):.1f}× "
                          f"| p95 ≤ 10 ms, ≤ 3× {'met' if ok else 'MISSED'} |")
         lines.extend(_http_lines(db, r))
+        lines.extend(sales_lines(db, r))
     return "\n".join(lines)
 
 
@@ -110,7 +114,7 @@ def main():
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
-    parser.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer"])
+    parser.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer", "sales"])
     parser.add_argument("--report-only", action="store_true",
                         help="print the report from the results the last runs saved (var/bench/result-DB-ROWS.json)")
     args = parser.parse_args()

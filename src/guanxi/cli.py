@@ -189,7 +189,7 @@ def cmd_restore(args):
 
 
 def cmd_bench(args):
-    """The bench/ workloads (import, search) on SQLite and/or PostgreSQL, each against the raw engine."""
+    """The bench/ workloads (import, search, list API, peer, sales), each against its yardstick in the same run."""
     raise SystemExit(subprocess.call([sys.executable, "-m", "bench", args.name, "--rows", str(args.rows), "--db", args.db], cwd=ROOT))
 
 
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve, django=False)
 
     p = sub.add_parser("bench", help="run the benchmarks (ours vs. the raw engine)")
-    p.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer"])
+    p.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer", "sales"])
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--db", default="both", choices=["sqlite", "pg", "both"])
     p.set_defaults(func=cmd_bench, django=False)
