@@ -27,7 +27,8 @@ REQUIRED_FIELDS: dict[str, set[str]] = {"customers": {"name"}, "contacts": {"nam
 
 def register_kind(kind: str, *, fields: dict, rows, writer, perm: Perm, required: set[str]) -> None:
     """Let the engine import `kind` (a value of ImportJob.Kind): its column spec and row checker
-    (like customers.importers), the writer the engine calls, the permission, the required fields."""
+    (like customers.importers), the writer the engine calls with each batch of checked rows inside
+    the run's transaction (returning (created, updated)), the permission, the required fields."""
     SPECS[kind] = (fields, rows)
     engine.WRITERS[kind] = writer
     KIND_PERMS[kind] = perm
