@@ -36,7 +36,7 @@ def has_han(text: str) -> bool:
     return bool(HAN.search(text))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)  # names repeat a lot in a big import; ~60 MB when full
 def syllables(name: str, person: bool = False) -> tuple[str, ...]:
     """Lower-case pinyin syllables (non-Chinese runs kept as words), surname-aware for people."""
     name = name.strip()

@@ -1,5 +1,11 @@
 """Checking and running an import job. The batch is the whole file: any bad row rejects it and
-nothing is written; a clean file is written in one transaction, exactly once."""
+nothing is written; a clean file is written in one transaction, exactly once.
+
+The run reads the file once, inside its transaction: each row is checked and, while no row has
+failed, handed to the kind's writer in batches of BATCH. The first bad row stops the writing (the
+rest is still checked, for the report) and the transaction is rolled back at the end. Memory holds
+one batch and what dedupe needs (the keys seen so far), never the whole file.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ STALE_AFTER = timedelta(minutes=10)
 BATCH = 5000
 
 Status = ImportJob.Status
+REPORT_FIELDS = ["total_rows", "processed_rows", "error_count", "errors", "to_create", "to_update"]
 
 
 def _rows(job: ImportJob):
@@ -35,33 +42,45 @@ def _rows(job: ImportJob):
         yield number, {f: (cells[i] if i < len(cells) else "") for i, f in columns}
 
 
-def check(job: ImportJob, *, persist_progress: bool = True):
-    """Validate every row; returns the clean records (or None when rejected) and stores the report."""
+def check(job: ImportJob, *, persist_progress: bool = True, write=None) -> bool:
+    """Validate every row and store the report on `job` (not saved); True when the file is clean.
+
+    With `write`, clean rows go to write(batch) in batches for as long as no row has failed: the
+    caller runs this inside a transaction and rolls it back when the answer is False."""
     _fields, spec = SPECS[job.kind]
     rows = spec.prepare(actor=job.created_by, key=job.key)
-    records, errors, total, to_update = [], [], 0, 0
+    errors, total, clean, to_update, batch = [], 0, 0, 0, []
     try:
         for number, cells in _rows(job):
             total += 1
             rec, row_errors = rows.clean(number, cells)
-            for column, message in row_errors:
-                errors.append({"row": number, "column": column, "message": str(message)})
-            if not row_errors:
-                records.append(rec)
+            if row_errors:
+                for column, message in row_errors:
+                    errors.append({"row": number, "column": column, "message": str(message)})
+                batch = []
+            else:
+                clean += 1
                 to_update += rec["_match"] is not None
+                if write is not None and not errors:
+                    batch.append(rec)
+                    if len(batch) >= BATCH:
+                        write(batch)
+                        batch = []
             if persist_progress and total % PROGRESS_EVERY == 0:
                 ImportJob.objects.filter(pk=job.pk).update(processed_rows=total, heartbeat_at=timezone.now())
     except UnicodeDecodeError:
         errors.append({"row": total + 2, "column": "", "message": _("The file has bytes that are not valid text here.")})
+    if batch and not errors:
+        write(batch)
     job.total_rows = job.processed_rows = total
     job.error_count = len({e["row"] for e in errors})
     job.errors = errors[:MAX_STORED_ERRORS]
     job.to_update = to_update if not errors else 0
-    job.to_create = len(records) - to_update if not errors else 0
+    job.to_create = clean - to_update if not errors else 0
     if total == 0:
         job.errors = [{"row": 1, "column": "", "message": _("The file has no rows below the header.")}]
         job.error_count = 1
-    return records if not job.error_count else None
+    return not job.error_count
 
 
 def validate_job(job_id: int) -> ImportJob:
@@ -69,9 +88,8 @@ def validate_job(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("created_by", "created_by__organization", "created_by__store").get(pk=job_id)
     if job.status not in (Status.UPLOADED, Status.VALIDATING, Status.CHECKED, Status.REJECTED):
         return job
-    records = check(job)
-    job.status = Status.CHECKED if records is not None else Status.REJECTED
-    job.save(update_fields=["status", "total_rows", "processed_rows", "error_count", "errors", "to_create", "to_update"])
+    job.status = Status.CHECKED if check(job) else Status.REJECTED
+    job.save(update_fields=["status", *REPORT_FIELDS])
     return job
 
 
@@ -89,30 +107,39 @@ def _claim(job_id: int, resume: bool) -> bool:
 
 
 def run_job(job_id: int, *, resume: bool = False) -> ImportJob:
-    """Write a checked job. A second call for the same job does nothing; a crash writes nothing."""
+    """Write a checked job. A second call for the same job does nothing; a crash writes nothing.
+
+    The file is checked again while it is written (the database may have changed since the dry
+    run): a row that fails now rejects the job and the transaction is rolled back."""
     if not _claim(job_id, resume):
         return ImportJob.objects.get(pk=job_id)
     job = ImportJob.objects.select_related("created_by", "created_by__organization", "created_by__store").get(pk=job_id)
-    records = check(job)  # the file is checked again: the database may have changed since the dry run
-    if records is None:
-        job.status = Status.REJECTED
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "total_rows", "processed_rows", "error_count", "errors", "to_create",
-                                "to_update", "finished_at"])
-        return job
+    writer, counts = WRITERS[job.kind], [0, 0]
+
+    def write(batch):
+        created, updated = writer(job, batch)
+        counts[0] += created
+        counts[1] += updated
+
     try:
         with transaction.atomic():
-            created, updated = WRITERS[job.kind](job, records)
-            job.status, job.created_count, job.updated_count = Status.DONE, created, updated
-            job.finished_at = timezone.now()
-            job.save(update_fields=["status", "created_count", "updated_count", "finished_at", "total_rows",
-                                    "processed_rows", "error_count", "errors", "to_create", "to_update"])
-            audit.record(actor=job.created_by, action=audit.Action.IMPORT, obj=job,
-                         changes={"file": [None, job.original_name], "kind": [None, job.kind],
-                                  "created": [None, created], "updated": [None, updated]})
+            clean = check(job, write=write)
+            if not clean:
+                transaction.set_rollback(True)
+            else:
+                created, updated = counts
+                job.status, job.created_count, job.updated_count = Status.DONE, created, updated
+                job.finished_at = timezone.now()
+                job.save(update_fields=["status", "created_count", "updated_count", "finished_at", *REPORT_FIELDS])
+                audit.record(actor=job.created_by, action=audit.Action.IMPORT, obj=job,
+                             changes={"file": [None, job.original_name], "kind": [None, job.kind],
+                                      "created": [None, created], "updated": [None, updated]})
     except Exception as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=Status.FAILED, message=str(exc)[:500])
         raise
+    if not clean:
+        job.status, job.finished_at = Status.REJECTED, timezone.now()
+        job.save(update_fields=["status", "finished_at", *REPORT_FIELDS])
     return job
 
 
@@ -144,6 +171,7 @@ class _KeySource:
 
 
 def write_customers(job: ImportJob, records: list[dict]) -> tuple[int, int]:
+    """One batch of checked rows, inside the run's transaction: (created, updated)."""
     org, actor = job.organization_id, job.created_by
     now = adapt_datetime(timezone.now())
     tags = _tags(org, records)
@@ -171,7 +199,6 @@ def write_customers(job: ImportJob, records: list[dict]) -> tuple[int, int]:
         insert_rows(SearchKey, ["organization", "customer", "key"], keys)
         insert_rows(CustomerTag, ["organization", "customer", "tag"], tag_rows)
         insert_rows(TimelineEvent, ["organization", "customer", "kind", "actor", "summary", "body", "data", "at"], events)
-        job.heartbeat_at = timezone.now()
 
     if updates:
         _write_updates(org, updates, mapped, tags, now)
@@ -206,6 +233,7 @@ def _write_updates(org, updates, mapped, tags, now):
 
 
 def write_contacts(job: ImportJob, records: list[dict]) -> tuple[int, int]:
+    """One batch of checked rows, inside the run's transaction: (created, updated)."""
     org = job.organization_id
     contacts = []
     for r in records:
@@ -220,4 +248,5 @@ def write_contacts(job: ImportJob, records: list[dict]) -> tuple[int, int]:
     return len(contacts), 0
 
 
+# kind → writer(job, batch of checked records) → (created, updated), called inside the run's transaction.
 WRITERS = {"customers": write_customers, "contacts": write_contacts}

@@ -27,7 +27,8 @@ REQUIRED_FIELDS: dict[str, set[str]] = {"customers": {"name"}, "contacts": {"nam
 
 def register_kind(kind: str, *, fields: dict, rows, writer, perm: Perm, required: set[str]) -> None:
     """Let the engine import `kind` (a value of ImportJob.Kind): its column spec and row checker
-    (like customers.importers), the writer the engine calls, the permission, the required fields."""
+    (like customers.importers), the writer the engine calls with each batch of checked rows inside
+    the run's transaction (returning (created, updated)), the permission, the required fields."""
     SPECS[kind] = (fields, rows)
     engine.WRITERS[kind] = writer
     KIND_PERMS[kind] = perm
@@ -136,15 +137,15 @@ def import_start(*, actor, job: ImportJob) -> ImportJob:
 
 def import_file_sync(*, actor, kind: str, path: str, key: str = "phone", mapping: dict | None = None,
                      dry_run: bool = False) -> ImportJob:
-    """The command line's import: the same checks and writer, run in this process."""
+    """The command line's import: the same checks and writer, run in this process. Without a dry
+    run the file is checked once, by the run itself (a bad row rejects it and nothing is written)."""
     with open(path, "rb") as fh:
         upload = File(fh, name=os.path.basename(path))
         upload.size = os.path.getsize(path)
         job = import_create(actor=actor, kind=kind, upload=upload, key=key)
     job.mapping = _check_mapping(kind, job.headers, mapping if mapping is not None else job.mapping)
-    job.status = Status.VALIDATING
+    job.status = Status.VALIDATING if dry_run else Status.QUEUED
     job.save(update_fields=["mapping", "status"])
-    job = engine.validate_job(job.pk)
-    if dry_run or job.status != Status.CHECKED:
-        return job
+    if dry_run:
+        return engine.validate_job(job.pk)
     return engine.run_job(job.pk)

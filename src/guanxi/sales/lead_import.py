@@ -1,6 +1,6 @@
 """Leads through the customers' import engine (CORE-8, CUS-10): kind "leads".
 
-Same pages, same two passes (dry run, then one transaction): this module only says which
+Same pages, same two steps (dry run, then one transaction): this module only says which
 columns a lead file may have, how one row is checked, and how the checked rows are written.
 A row whose key (phone, e-mail or external id) matches an existing lead updates that lead — if
 the importer may change it; otherwise the row is an error. New leads belong to the `owner`
@@ -168,7 +168,8 @@ def _derive(lead: Lead, rules, territories) -> None:
 
 
 def write_leads(job, records: list[dict]) -> tuple[int, int]:
-    """Called by the engine inside its transaction (the engine records the audit entry)."""
+    """Called by the engine with each batch of checked rows, inside its one transaction (the engine
+    records the audit entry)."""
     org, actor, now = job.organization_id, job.created_by, timezone.now()
     rules = active_rules(org)
     territories = list(Territory.objects.filter(organization_id=org, is_active=True))

@@ -190,3 +190,47 @@ def test_import_permissions(world, client_for, tmp_path):
 def test_manager_cannot_import_for_another_store(world, tmp_path):
     job = _import(world, "manager", _csv([["外店客户", "13912349999", "", "rep_d", "", ""]]), tmp_path=tmp_path)
     assert job.status == "rejected" and job.errors[0]["column"] == "owner"
+
+
+def test_a_bad_row_after_written_batches_rolls_them_back(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "BATCH", 500)  # several batches are written before the bad row is read
+    rows = _clean_rows(3000)
+    rows[2900][1] = "12345"  # row 2902
+    before = (Customer.objects.count(), SearchKey.objects.count(), AuditEntry.objects.filter(action="import").count())
+    job = _import(world, "manager", _csv(rows), tmp_path=tmp_path)
+    assert job.status == ImportJob.Status.REJECTED and [(e["row"], e["column"]) for e in job.errors] == [(2902, "phone")]
+    assert (job.total_rows, job.created_count) == (3000, 0)
+    after = (Customer.objects.count(), SearchKey.objects.count(), AuditEntry.objects.filter(action="import").count())
+    assert after == before
+
+
+def test_batches_write_every_row_once(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "BATCH", 700)
+    job = _import(world, "manager", _csv(_clean_rows(2000)), tmp_path=tmp_path)
+    assert (job.status, job.created_count) == (ImportJob.Status.DONE, 2000)
+    assert Customer.objects.filter(name__startswith="客户").count() == 2000
+    assert Customer.objects.filter(name="客户01999", timeline__kind="imported").count() == 1
+
+
+def test_xlsx_rows_read_as_openpyxl_reads_them(tmp_path):
+    import datetime
+
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from guanxi.imports.xlsx import iter_values
+
+    book = Workbook()
+    ws = book.active
+    ws.append(["名称", "电话", "日期", "布尔", "公式", "空", "小数"])
+    ws.append(["王伟", 13812345678, datetime.datetime(2024, 5, 1, 12, 30), True, "=1+2", None, 1.5])
+    ws.append([CellRichText("富", TextBlock(InlineFont(b=True), "文本")), "138 1234 5678", datetime.date(2024, 1, 2),
+               False, "#N/A", "", 2.0])
+    ws["J7"] = "远处"
+    ws["C10"] = datetime.time(12, 0)
+    book.save(tmp_path / "t.xlsx")
+    theirs = load_workbook(tmp_path / "t.xlsx", read_only=True, data_only=True)
+    ours = load_workbook(tmp_path / "t.xlsx", read_only=True, data_only=True)
+    expected = list(theirs.worksheets[0].iter_rows(values_only=True))
+    assert list(iter_values(ours, ours.worksheets[0])) == expected and len(expected) == 10
