@@ -65,14 +65,24 @@ def report(results: dict[str, dict], rows: int) -> str:
                          f"| {w['ratio']:.2f}× | ≥ 0.5× {'met' if w['ratio'] >= 0.5 else 'MISSED'} |")
         if "import csv" in r:
             lines.append(f"| import peak RSS | {db} | {r['peak_rss_mb']:,.0f} MB | — | — | < 1 GB {'met' if r['peak_rss_mb'] < 1024 else 'MISSED'} |")
-        for kind, s in r.get("search", {}).items():
-            ok = s["ours_p95"] <= 10 and s["ours_p95"] <= 3 * max(s["raw_p95"], 0.001)
-            lines.append(f"| search {kind} | {db} | p50 {s['ours_p50']:.2f} / p95 {s['ours_p95']:.2f} ms "
-                         f"| p50 {s['raw_p50']:.2f} / p95 {s['raw_p95']:.2f} ms | {s['ours_p95'] / max(s['raw_p95'], 0.001):.1f}× "
-                         f"| p95 ≤ 10 ms, ≤ 3× {'met' if ok else 'MISSED'} |")
+        lines.extend(_search_lines(db, r.get("search", {})))
         lines.extend(_http_lines(db, r))
         lines.extend(sales_lines(db, r))
     return "\n".join(lines)
+
+
+def _search_lines(db: str, search: dict) -> list[str]:
+    lines = []
+    # {"owner": {kind: figures}, "rep": {...}}; results saved before the rep was measured hold the owner's only.
+    by_actor = search if "owner" in search else {"owner": search} if search else {}
+    for actor, kinds in by_actor.items():
+        who = "as owner (all rows)" if actor == "owner" else "as rep (team: 1/8 of the rows)"
+        for kind, s in kinds.items():
+            ok = s["ours_p95"] <= 10 and s["ours_p95"] <= 3 * max(s["raw_p95"], 0.001)
+            lines.append(f"| search {kind}, {who} | {db} | p50 {s['ours_p50']:.2f} / p95 {s['ours_p95']:.2f} ms "
+                         f"| p50 {s['raw_p50']:.2f} / p95 {s['raw_p95']:.2f} ms | {s['ours_p95'] / max(s['raw_p95'], 0.001):.1f}× "
+                         f"| p95 ≤ 10 ms, ≤ 3× {'met' if ok else 'MISSED'} |")
+    return lines
 
 
 PEER_OPS = [("create_customer", "create customer / lead"), ("list_customers", "list customers / leads (20 pages of 50)"),

@@ -96,7 +96,12 @@ class User(AbstractUser):
         indexes = [models.Index(fields=["organization", "team"]), models.Index(fields=["organization", "store"])]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_for(username=self.username, first_name=self.first_name, last_name=self.last_name)
+
+    @staticmethod
+    def name_for(*, username: str, first_name: str, last_name: str) -> str:
+        """How a user is named on screen (also for rows read without the model, e.g. type-ahead)."""
+        return f"{first_name} {last_name}".strip() or username
 
     @property
     def display_name(self) -> str:

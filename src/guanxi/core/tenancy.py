@@ -31,6 +31,12 @@ def current_org_id() -> int | None:
     return None if value is None or value is _UNSCOPED else value
 
 
+def scope_key() -> tuple:
+    """The current scope as a hashable value (for caches of compiled queries: the tenant manager's filter differs per scope)."""
+    value = _current.get()
+    return ("unscoped",) if value is _UNSCOPED else ("org", value)
+
+
 def activate(org: Organization | int | None) -> contextvars.Token:
     org_id = org if isinstance(org, int) or org is None else org.pk
     return _current.set(org_id)

@@ -173,7 +173,13 @@ class SearchKey(TenantModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["organization", "key"]),
+            # Type-ahead reads these in their order and stops at its limit: key ranges, ties by
+            # customer (no engine sorts a run of equal keys), contact_id to skip contacts' keys
+            # without reading the row; contacts' keys also apart, so a contact search never wades
+            # through customers' keys (an organisation may have few contacts or none).
+            models.Index(fields=["organization", "key", "customer", "contact"], name="searchkey_org_key_customer"),
+            models.Index(fields=["organization", "key", "contact"], condition=models.Q(contact__isnull=False),
+                         name="searchkey_org_key_contact"),
             models.Index(fields=["customer"]),
             models.Index(fields=["contact"]),
         ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Value
 
+from guanxi.core.models import User
 from guanxi.core.permissions import row_filter
+from guanxi.core.prepared import Prepared, PreparedCache, Slots, fingerprint
+from guanxi.core.tenancy import scope_key
 from guanxi.customers.models import Contact, Customer, SearchKey, Tag, TimelineEvent
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.customers.search import KEY_MAX, query_prefixes
@@ -104,38 +107,122 @@ def contact_list(*, actor, customer: Customer | None = None, q: str = "", sort: 
     return qs.select_related("customer", "reports_to").order_by(*order)
 
 
-CANDIDATES = 200
+@dataclass(frozen=True, slots=True)
+class CustomerHit:
+    """A type-ahead match: what the drop-down shows and links to."""
+
+    pk: int
+    name: str
+    kind: str
+    owner_name: str
+    match_key: str  # the key that matched (the closest one)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactHit:
+    pk: int
+    name: str
+    customer_id: int
+    customer_name: str
+    match_key: str
+
+
+# The columns each kind reads, as values_list names: the same types in the same places, so both
+# kinds come in one statement (UNION ALL).
+_CUSTOMER_COLUMNS = ("pk", "match_key", "match_id", "name", "kind", "owner_id",
+                     "owner__username", "owner__first_name", "owner__last_name")
+_CONTACT_COLUMNS = ("pk", "match_key", "match_id", "name", "filler", "customer_id",
+                    "customer__name", "filler", "filler")
+_PREPARED = PreparedCache()
+
+
+def _page_queryset(rule: Q, *, part: int, contacts: bool, org_id: int, limit: int, after: bool, slots: Slots) -> QuerySet:
+    """Up to `limit` visible customers (or contacts) with a key in [lo, hi), in key order (ties by
+    id), as rows of the columns above; with `after`, only those after (lo, after) in that order."""
+    own = "contact_id" if contacts else "customer_id"
+    lo, hi = slots[f"lo{part}"], slots[f"hi{part}"]
+    bounds = Q(search_keys__key__gte=lo, search_keys__key__lt=hi)
+    if after:
+        bounds &= Q(search_keys__key__gt=lo) | Q(search_keys__key=lo, **{f"search_keys__{own}__gt": slots[f"after{part}"]})
+    model = Contact if contacts else Customer
+    return (
+        model.objects.filter(rule)
+        .filter(bounds, search_keys__organization_id=org_id, search_keys__contact__isnull=not contacts)
+        .annotate(part=Value(str(part)), match_key=F("search_keys__key"), match_id=F(f"search_keys__{own}"), filler=Value(""))
+        .order_by("search_keys__key", f"search_keys__{own}")
+        .values_list("part", *(_CONTACT_COLUMNS if contacts else _CUSTOMER_COLUMNS))[:limit]
+    )
+
+
+def _read_pages(rules: tuple[Q, Q], pages: list[tuple[bool, bool]], *, org_id: int, limit: int, values: dict) -> list:
+    """One statement for several pages, each (contacts?, after?), compiled once per row rule."""
+    def build():
+        parts = []
+        for n, (contacts, after) in enumerate(pages):
+            slots = Slots(text=(f"lo{n}", f"hi{n}"), number=(f"after{n}",) if after else ())
+            qs = _page_queryset(rules[contacts], part=n, contacts=contacts, org_id=org_id, limit=limit, after=after,
+                                slots=slots)
+            parts.append(Prepared(qs, slots))
+        return parts[0] if len(parts) == 1 else Prepared.union_all(parts)
+
+    shape = tuple(fingerprint(rules[contacts]) for contacts, _after in pages)
+    if None in shape:  # a row rule with a subquery (territories): compiled for this call only
+        return build().run(**values)
+    return _PREPARED.get((shape, tuple(pages), scope_key(), org_id, limit), build).run(**values)
+
+
+def _key_order(row) -> tuple:
+    return row[2], row[3]  # (key, id): the index order
+
+
+def _hit(row, *, contacts: bool):
+    _part, pk, key, _id, name, kind, ref_id, t1, t2, t3 = row
+    if contacts:
+        return ContactHit(pk=pk, name=name, customer_id=ref_id, customer_name=t1, match_key=key)
+    owner_name = "" if ref_id is None else User.name_for(username=t1, first_name=t2, last_name=t3)
+    return CustomerHit(pk=pk, name=name, kind=kind, owner_name=owner_name, match_key=key)
 
 
 def global_search(*, actor, q: str, limit: int = 8) -> dict[str, list]:
     """Type-ahead across customers and contacts (CUS-6): hanzi, pinyin, initials, phone digits, e-mail.
 
-    Matches are not sorted as a whole: one read of the first CANDIDATES key rows in key order
-    (exact and shorter matches first, straight from the (organization, key) index) gives the
-    candidates; the row rules and the ordering apply to those few. Only when the rules hide
-    them and more matches exist does it fall back to the full query.
+    Best match first: records come in the order of their closest matching key — the record whose
+    name (or pinyin, initials, phone, e-mail, or a suffix of these) is exactly what was typed, then
+    the shortest completions in key order ("zhang" → 张安, 张北, …), ties by age (id). That is the
+    order of the search-key index, so each kind reads its first `limit` visible matches and stops,
+    whatever the number of matches; the row rules are part of the same SQL (a contact is found only
+    where its customer is visible). Customers and contacts come in one statement, compiled once
+    per row rule (core.prepared), as hits carrying what the drop-down shows (no model instances:
+    building them cost more than the query).
     """
     prefixes = query_prefixes(q)
-    if not prefixes:
+    if not prefixes or limit <= 0:
         return {"customers": [], "contacts": []}
-    keys = SearchKey.objects.filter(_key_match(prefixes), organization_id=actor.organization_id)
-    rows = list(keys.order_by("key").values_list("customer_id", "contact_id")[:CANDIDATES])
-    window_full = len(rows) == CANDIDATES
-    customers_qs = customer_visible(actor).select_related("owner").order_by("name_pinyin", "id")
-    contacts_qs = (Contact.objects.filter(row_filter(actor, CustomerPerm.VIEW, prefix="customer__"))
-                   .select_related("customer").order_by("name_pinyin", "id"))
-    customer_ids = list(dict.fromkeys(c for c, ct in rows if ct is None))
-    contact_ids = list(dict.fromkeys(ct for _c, ct in rows if ct is not None))
-    # At most CANDIDATES rows: fetched by primary key and sorted here, so no planner walks the
-    # name_pinyin index looking for them.
-    by_name = lambda obj: (obj.name_pinyin, obj.pk)  # noqa: E731
-    customers = sorted(customers_qs.filter(pk__in=customer_ids).order_by(), key=by_name)[:limit] if customer_ids else []
-    contacts = sorted(contacts_qs.filter(pk__in=contact_ids).order_by(), key=by_name)[:limit] if contact_ids else []
-    if window_full and len(customers) < limit:
-        customers = list(customers_qs.filter(pk__in=keys.filter(contact__isnull=True).values("customer_id"))[:limit])
-    if window_full and len(contacts) < limit:
-        contacts = list(contacts_qs.filter(pk__in=keys.filter(contact__isnull=False).values("contact_id"))[:limit])
-    return {"customers": customers, "contacts": contacts}
+    org_id = actor.organization_id
+    rules = (row_filter(actor, CustomerPerm.VIEW), row_filter(actor, CustomerPerm.VIEW, prefix="customer__"))
+    pages = [(contacts, prefix) for prefix in prefixes for contacts in (False, True)]
+    values = {}
+    for n, (_contacts, prefix) in enumerate(pages):
+        values |= {f"lo{n}": prefix, f"hi{n}": prefix + KEY_MAX}
+    rows = _read_pages(rules, [(contacts, False) for contacts, _p in pages], org_id=org_id, limit=limit, values=values)
+    best: tuple[dict, dict] = ({}, {})  # per kind: record id -> its row with the smallest key
+    for n, (contacts, prefix) in enumerate(pages):
+        page, found, seen = sorted((r for r in rows if r[0] == str(n)), key=_key_order), best[contacts], set()
+        while True:
+            for row in page:
+                seen.add(row[1])
+                if row[1] not in found or row[2] < found[row[1]][2]:
+                    found[row[1]] = row
+            if len(seen) >= limit or len(page) < limit:
+                break
+            # Records matching under several keys filled the page: read on after its last row.
+            page = sorted(_read_pages(rules, [(contacts, True)], org_id=org_id, limit=limit,
+                                      values={"lo0": page[-1][2], "hi0": prefix + KEY_MAX, "after0": page[-1][3]}),
+                          key=_key_order)
+    return {
+        kind: [_hit(row, contacts=contacts) for row in sorted(found.values(), key=_key_order)[:limit]]
+        for kind, contacts, found in (("customers", False, best[0]), ("contacts", True, best[1]))
+    }
 
 
 def customer_timeline(*, customer: Customer, limit: int = 100) -> list[TimelineEvent]:

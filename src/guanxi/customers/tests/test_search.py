@@ -55,11 +55,81 @@ def test_latin_names_by_word_prefix(world):
         assert [c.name for c in selectors.global_search(actor=world.admin_b, q=q)["customers"]] == ["John Smith"], q
 
 
-def test_type_ahead_falls_back_when_row_rules_hide_the_first_candidates(world, monkeypatch):
-    """rep_c sees only 单田芳; with a tiny candidate window full of others' matches it is still found."""
-    monkeypatch.setattr(selectors, "CANDIDATES", 2)
-    for i in range(4):
-        services.customer_create(actor=world.admin, data={"name": f"单{i}号", "kind": "person", "owner": world.rep_a.pk},
+def test_rep_sees_only_visible_matches_when_many_hidden_ones_come_first(world):
+    """Hundreds of customers of other teams match "单" before rep_c's own 单田芳 in key order
+    ("单一…" < "单田芳"); the rep still gets exactly the visible one, the admin the first 8."""
+    for i in range(300):
+        services.customer_create(actor=world.admin, data={"name": f"单一{i:03d}", "kind": "person", "owner": world.rep_a.pk},
                                  allow_duplicate=True)
     assert [c.name for c in selectors.global_search(actor=world.rep_c, q="单")["customers"]] == ["单田芳"]
-    assert len(selectors.global_search(actor=world.admin, q="单")["customers"]) == 5
+    assert [c.name for c in selectors.global_search(actor=world.rep_c, q="shan")["customers"]] == ["单田芳"]
+    assert [c.name for c in selectors.global_search(actor=world.admin, q="单")["customers"]] == [
+        f"单一{i:03d}" for i in range(8)]
+    assert len(selectors.global_search(actor=world.admin, q="单", limit=500)["customers"]) == 301
+
+
+def test_contacts_of_hidden_customers_never_appear(world):
+    """Contacts follow their customer: rep_c (team T2) sees the contact of 单田芳 only, although the
+    contacts of rep_a's customer match the same prefix first."""
+    for i in range(30):
+        services.contact_create(actor=world.rep_a, customer=world.customers["own"],
+                                data={"name": f"王一{i:02d}", "phone": f"1356666{i:04d}"})
+    services.contact_create(actor=world.rep_c, customer=world.customers["other_team"], data={"name": "王经理"})
+    for q in ("王", "wang", "wjl"):
+        assert [c.name for c in selectors.global_search(actor=world.rep_c, q=q)["contacts"]] == ["王经理"], q
+    assert [c.name for c in selectors.global_search(actor=world.rep_c, q="13566")["contacts"]] == []
+    assert [c.name for c in selectors.global_search(actor=world.rep_d, q="王")["contacts"]] == []
+    assert len(selectors.global_search(actor=world.rep_a, q="王")["contacts"]) == 8
+    assert selectors.global_search(actor=world.admin_b, q="王")["contacts"] == []
+
+
+def test_best_match_first(world):
+    """The closest key first: exactly what was typed, then the shortest completions in key order."""
+    for name in ("张三丰", "张三丰年", "李张三"):
+        services.customer_create(actor=world.admin, data={"name": name, "kind": "person"}, allow_duplicate=True)
+    names = lambda q: [c.name for c in selectors.global_search(actor=world.admin, q=q)["customers"]]  # noqa: E731
+    assert names("张三") == ["张三", "李张三", "张三丰", "张三丰年"]  # "张三" is a whole key of both 张三 and 李张三 (by age)
+    assert names("zhangsanfeng") == ["张三丰", "张三丰年"]
+    assert names("zsf") == ["张三丰", "张三丰年"]
+    assert names("张三丰") == ["张三丰", "张三丰年"]
+    assert names("张")[:2] == ["张三", "李张三"]
+
+
+def test_a_record_matching_under_several_keys_counts_once(world):
+    """王王 matches "王" under two keys ("王", "王王"), the first two in key order; it is listed
+    once, by its closest key, and the next record is still found after the page of its duplicates."""
+    for name in ("王五", "王王"):
+        services.customer_create(actor=world.admin, data={"name": name, "kind": "person"}, allow_duplicate=True)
+    for limit in (1, 2, 8):
+        assert [c.name for c in selectors.global_search(actor=world.admin, q="王", limit=limit)["customers"]] == [
+            "王王", "王五"][:limit]
+    assert [c.name for c in selectors.global_search(actor=world.admin, q="wang", limit=2)["customers"]] == ["王王", "王五"]
+
+
+def test_type_ahead_is_one_query(world, django_assert_num_queries):
+    """Customers and contacts in one statement, the row rules inside, whatever the number of matches."""
+    services.contact_create(actor=world.rep_a, customer=world.customers["own"], data={"name": "张秘书"})
+    selectors.global_search(actor=world.rep_a, q="张")  # the rep's territory reach is looked up once per user object
+    for actor in (world.admin, world.rep_a):
+        with django_assert_num_queries(1):
+            found = selectors.global_search(actor=actor, q="张")
+        assert [c.name for c in found["customers"]] == ["张三"]
+        assert [c.name for c in found["contacts"]] == ["张秘书"]
+        assert [(c.owner_name, c.kind, c.pk) for c in found["customers"]] == [("rep_a", "person", world.customers["own"].pk)]
+        assert [(ct.customer_name, ct.customer_id) for ct in found["contacts"]] == [("张三", world.customers["own"].pk)]
+
+
+def test_territory_reach_applies_to_type_ahead(sales_world, django_assert_max_num_queries):
+    """rep_d (store S2) sees 张三 only through the 华东 territory: type-ahead finds it, with its
+    contact, and nothing of the other teams; the rule is kept compiled like any other."""
+    w = sales_world
+    services.contact_create(actor=w.rep_a, customer=w.customers["own"], data={"name": "张秘书"})
+    services.contact_create(actor=w.rep_b, customer=w.customers["team"], data={"name": "曾秘书"})
+    for _ in range(2):
+        with django_assert_max_num_queries(3):  # the territory lookup, its subquery's ids, the search
+            found = selectors.global_search(actor=w.rep_d, q="张")
+        assert [c.name for c in found["customers"]] == ["张三"]
+        assert [ct.name for ct in found["contacts"]] == ["张秘书"]
+    assert selectors.global_search(actor=w.rep_d, q="zxm")["customers"] == []
+    assert selectors.global_search(actor=w.rep_d, q="曾")["contacts"] == []
+    assert [c.name for c in selectors.global_search(actor=w.rep_d, q="oyx")["customers"]] == ["欧阳修"]
