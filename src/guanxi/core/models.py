@@ -96,16 +96,16 @@ class User(AbstractUser):
         indexes = [models.Index(fields=["organization", "team"]), models.Index(fields=["organization", "store"])]
 
     def __str__(self) -> str:
-        return self.name_for(username=self.username, first_name=self.first_name, last_name=self.last_name)
-
-    @staticmethod
-    def name_for(*, username: str, first_name: str, last_name: str) -> str:
-        """How a user is named on screen (also for rows read without the model, e.g. type-ahead)."""
-        return f"{first_name} {last_name}".strip() or username
+        return self.name_of(self.first_name, self.last_name, self.username)
 
     @property
     def display_name(self) -> str:
         return str(self)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """`display_name` from the three columns, for reads that load no User (list rows)."""
+        return f"{first_name} {last_name}".strip() or username
 
 
 class ApiToken(TenantModel):

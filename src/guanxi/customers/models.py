@@ -96,7 +96,8 @@ class Customer(TenantModel):
         indexes = [
             models.Index(fields=["organization", "owner", "created_at"]),
             models.Index(fields=["organization", "store", "created_at"]),
-            models.Index(fields=["organization", "created_at"]),
+            # The default sort (-created_at, -id) read straight from the index: imported rows share one created_at.
+            models.Index(fields=["organization", "created_at", "id"]),
             models.Index(fields=["organization", "phone"]),
             models.Index(fields=["organization", "phone2"]),
             models.Index(fields=["organization", "email"]),

@@ -11,7 +11,7 @@ from guanxi.core.models import User
 from guanxi.core.permissions import row_filter
 from guanxi.core.prepared import Prepared, PreparedCache, Slots, fingerprint
 from guanxi.core.tenancy import scope_key
-from guanxi.customers.models import Contact, Customer, SearchKey, Tag, TimelineEvent
+from guanxi.customers.models import Contact, Customer, CustomerTag, SearchKey, Tag, TimelineEvent
 from guanxi.customers.permissions import CustomerPerm
 from guanxi.customers.search import KEY_MAX, query_prefixes
 
@@ -70,7 +70,10 @@ def customer_visible(actor) -> QuerySet:
     return Customer.objects.filter(row_filter(actor, CustomerPerm.VIEW))
 
 
-def customer_list(*, actor, filters: CustomerFilters | None = None, sort: str = DEFAULT_SORT) -> QuerySet:
+def customer_list(*, actor, filters: CustomerFilters | None = None, sort: str = DEFAULT_SORT,
+                  related: bool = True) -> QuerySet:
+    """The customers `actor` may see, filtered and sorted. `related=False` leaves out the owner,
+    store and tags (for `customer_rows`, which reads them its own way)."""
     f = filters or CustomerFilters()
     qs = customer_visible(actor)
     if f.q:
@@ -88,11 +91,42 @@ def customer_list(*, actor, filters: CustomerFilters | None = None, sort: str = 
     if f.tag:
         qs = qs.filter(tags__name=f.tag)
     order = CUSTOMER_SORTS.get(sort) or CUSTOMER_SORTS[DEFAULT_SORT]
-    return (
-        qs.select_related("owner", "store")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
-        .order_by(*order)
-    )
+    qs = qs.order_by(*order)
+    if not related:
+        return qs
+    return qs.select_related("owner", "store").prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+
+
+CUSTOMER_ROW_FIELDS = (
+    "id", "name", "name_pinyin", "kind", "phone", "phone2", "email", "owner_id", "store_id", "source", "industry",
+    "province", "city", "address", "website", "stage", "notes", "external_id", "created_at", "updated_at",
+)
+
+
+def customer_rows(qs: QuerySet, *, offset: int, limit: int) -> list[dict]:
+    """A slice of `customer_list(..., related=False)` as plain dicts (the API's list): the
+    CUSTOMER_ROW_FIELDS, `owner_name` (the owner's display name) and `tags` (names, sorted).
+    Two queries, no model instances: the page with its owner's name columns, then the tags of
+    those customers in one go."""
+    owner_cols = ("owner__first_name", "owner__last_name", "owner__username")
+    rows = list(qs.values(*CUSTOMER_ROW_FIELDS, *owner_cols)[offset:offset + limit])
+    tags = customer_tag_names([r["id"] for r in rows])
+    for r in rows:
+        first, last, username = (r.pop(c) for c in owner_cols)
+        r["owner_name"] = User.name_of(first, last, username) if r["owner_id"] else None
+        r["tags"] = tags.get(r["id"], [])
+    return rows
+
+
+def customer_tag_names(customer_ids: list[int]) -> dict[int, list[str]]:
+    """customer id → its tag names, sorted, for customers the caller already selected."""
+    out: dict[int, list[str]] = {}
+    if customer_ids:
+        pairs = (CustomerTag.objects.filter(customer_id__in=customer_ids).order_by("tag__name")
+                 .values_list("customer_id", "tag__name"))
+        for customer_id, name in pairs:
+            out.setdefault(customer_id, []).append(name)
+    return out
 
 
 def contact_list(*, actor, customer: Customer | None = None, q: str = "", sort: str = "name") -> QuerySet:
@@ -179,7 +213,7 @@ def _hit(row, *, contacts: bool):
     _part, pk, key, _id, name, kind, ref_id, t1, t2, t3 = row
     if contacts:
         return ContactHit(pk=pk, name=name, customer_id=ref_id, customer_name=t1, match_key=key)
-    owner_name = "" if ref_id is None else User.name_for(username=t1, first_name=t2, last_name=t3)
+    owner_name = "" if ref_id is None else User.name_of(t2, t3, t1)
     return CustomerHit(pk=pk, name=name, kind=kind, owner_name=owner_name, match_key=key)
 
 

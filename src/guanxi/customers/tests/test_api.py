@@ -86,6 +86,21 @@ def test_list_shows_only_visible_customers_with_count(world, api):
     assert api("admin").get("/customers").json()["count"] == 4
 
 
+def test_list_items_are_what_get_shows(world, api):
+    """The list reads rows its own way (no model instances); each item is still exactly the customer's JSON."""
+    services.customer_update(actor=world.admin, customer=world.customers["own"],
+                             data={"tags": ["VIP", "A级", "老客户"], "notes": "备注", "website": "https://example.cn"})
+    world.rep_a.first_name, world.rep_a.last_name = "小", "王"
+    world.rep_a.save()
+    admin = api("admin")
+    items = admin.get("/customers", page_size=200).json()["items"]
+    assert len(items) == 4
+    for item in items:
+        assert item == admin.get(f"/customers/{item['id']}").json()
+    own = next(i for i in items if i["id"] == world.customers["own"].pk)
+    assert own["tags"] == sorted(["VIP", "A级", "老客户"]) and own["owner_name"] == "小 王"
+
+
 def test_list_filters(world, api):
     admin = world.admin
     services.customer_update(actor=admin, customer=world.customers["own"],
@@ -157,7 +172,7 @@ def test_list_query_count_does_not_grow_with_rows(world, api, django_assert_max_
     for i in range(30):
         services.customer_create(actor=world.admin, data={"name": f"客户{i}", "tags": ["A", "B"], "owner": world.rep_a.pk},
                                  allow_duplicate=True)
-    # token lookup + last-used update, count, page, tag prefetch (and the session/savepoint bookkeeping).
+    # token lookup + last-used update, territories, count, page, tags (and the session/savepoint bookkeeping).
     with django_assert_max_num_queries(8):
         r = a.get("/customers", page_size=200)
     assert r.json()["count"] == 34 and len(r.json()["items"]) == 34
