@@ -1,5 +1,5 @@
 """The values of an XLSX sheet, row by row, as openpyxl's read-only `iter_rows(values_only=True)`
-gives them with `data_only=True` — read with expat instead of ElementTree, about five times faster.
+gives them with `data_only=True` — read with expat instead of ElementTree, about 3.5 times faster.
 
 openpyxl still opens the workbook (sheet list, shared strings, date styles, the sheet's
 dimension); only the sheet's rows are parsed here. Each cell is read the way
@@ -135,7 +135,8 @@ class _SheetParser:
             if cell.inline is None:
                 return None
             plain, runs = cell.inline
-            return "".join([*([("".join(plain))] if plain is not None else []), *("".join(r) for r in runs if r is not None)])
+            parts = ["".join(plain)] if plain is not None else []
+            return "".join(parts + ["".join(r) for r in runs if r is not None])
         value = "".join(cell.v) if cell.v is not None else None
         if not value:
             return None
