@@ -120,7 +120,9 @@ def _high_water_mb() -> float:
 def bench_search(owner, rep, samples: int = 60) -> dict:
     """Type-ahead through the selector, as the owner (row rule "all") and as a sales rep whose
     team owns 1/8 of the customers (row rule "team"): the rep types names, phones and e-mails of
-    customers the rep can see, while the other 7/8 match the same prefixes too."""
+    customers the rep can see, while the other 7/8 match the same prefixes too. Each actor first
+    runs two untimed queries ("王", "u12345") so that, as in a server that has been up a while,
+    the SQL of its row rule is compiled (and prepared on PostgreSQL) before the clock starts."""
     return {"owner": _search_as(owner, samples), "rep": _search_as(rep, samples)}
 
 
@@ -145,6 +147,9 @@ def _search_as(actor, samples: int) -> dict:
         "initials": [c.name_initials[:2] for c in picked], "phone fragment": [national_digits(c.phone)[-6:] for c in picked],
         "email prefix": [c.email[:6] for c in picked if c.email],
     }
+    with tenant_scope(org):  # a running server has compiled its few query shapes once (one and two key prefixes)
+        for q in ("王", "u12345"):
+            global_search(actor=actor, q=q)
     result = {}
     for kind, queries in kinds.items():
         ours, raw = [], []
