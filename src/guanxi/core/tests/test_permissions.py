@@ -59,3 +59,23 @@ def test_row_filter_never_crosses_organisations(world):
     for user in world.users.values():
         orgs = set(Customer.objects.filter(row_filter(user, CustomerPerm.VIEW)).values_list("organization_id", flat=True))
         assert orgs <= {user.organization_id}
+
+
+def test_team_rule_follows_team_changes_at_once_and_for_any_team_size(world, monkeypatch):
+    """The team rule is "owner in my team, or me": read afresh on every call (no stale team list on
+    the user object), and the same rows whether the team comes as a literal id list or, for an
+    outsized team, as a subquery."""
+    from guanxi.core import permissions
+
+    rep_a, rep_c = world.users["rep_a"], world.users["rep_c"]
+    visible = lambda: set(Customer.objects.filter(row_filter(rep_a, CustomerPerm.VIEW))  # noqa: E731
+                          .values_list("name", flat=True))
+    assert visible() == {"张三", "曾小明"}
+    rep_c.team = rep_a.team
+    rep_c.save()
+    assert visible() == {"张三", "曾小明", "单田芳"}
+    monkeypatch.setattr(permissions, "TEAM_LIST_MAX", 1)
+    assert visible() == {"张三", "曾小明", "单田芳"}
+    rep_c.team = world.teams["T2"]
+    rep_c.save()
+    assert visible() == {"张三", "曾小明"}
