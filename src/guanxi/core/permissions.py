@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Expression, ExpressionWrapper, Q, QuerySet, Value
 
 from guanxi.core.roles import Role
 
@@ -139,6 +139,35 @@ def require(user, perm: Perm, obj=None, **kwargs) -> None:
         raise PermissionDenied(perm)
     if obj is not None and not scoped(type(obj)._default_manager.filter(pk=obj.pk), user, perm, **kwargs).exists():
         raise PermissionDenied(perm)
+
+
+def row_allowed(user, perm: Perm, **kwargs) -> Expression:
+    """`perm`'s row rule as a boolean column, to annotate onto a record being read anyway: checking it
+    then costs no second query. False for a user without `perm`; read it with `require_annotated`."""
+    if not has_perm(user, perm):
+        return Value(False, output_field=BooleanField())
+    return ExpressionWrapper(row_filter(user, perm, **kwargs), output_field=BooleanField())
+
+
+def require_annotated(user, perm: Perm, allowed) -> None:
+    """`require(user, perm, obj)` for an obj read with `allowed=row_allowed(user, perm)` (same user,
+    same perm, same row): the row rule was evaluated by the query that loaded it."""
+    if not has_perm(user, perm) or not allowed:
+        raise PermissionDenied(perm)
+
+
+def require_locked(user, perm: Perm, obj, queryset: QuerySet | None = None, **kwargs):
+    """`require(user, perm, obj)` and `select_for_update` in one query: the row is read under the lock
+    through the row rule itself, so the check is on the very row the caller goes on to change.
+    Returns that locked row (from `queryset`, e.g. with select_related, when given); PermissionDenied
+    when the rule does not reach it or it is gone. Only the row itself is locked (`of=self`)."""
+    if not has_perm(user, perm):
+        raise PermissionDenied(perm)
+    qs = queryset if queryset is not None else type(obj)._default_manager.all()
+    rows = list(qs.select_for_update(of=("self",)).filter(row_filter(user, perm, **kwargs), pk=obj.pk).order_by())
+    if not rows:
+        raise PermissionDenied(perm)
+    return rows[0]
 
 
 def assignable_owner_filter(user, perm: Perm) -> Q:

@@ -17,7 +17,11 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def org_tz(organization_id: int) -> dt.tzinfo:
-    name = Organization.objects.filter(pk=organization_id).values_list("timezone", flat=True).first()
+    return zone(Organization.objects.filter(pk=organization_id).values_list("timezone", flat=True).first())
+
+
+def zone(name: str | None) -> dt.tzinfo:
+    """An organisation's time zone from its `timezone` name (Asia/Shanghai when blank or unknown)."""
     try:
         return zoneinfo.ZoneInfo(name or "Asia/Shanghai")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from guanxi.core.permissions import require, row_filter
+from guanxi.core.permissions import require_annotated, row_allowed, row_filter
 from guanxi.customers.access import _pk
 from guanxi.sales.models import Order, Payment, Quote
 from guanxi.sales.permissions import OrderPerm, QuotePerm
@@ -87,13 +87,15 @@ def order_payments(*, order: Order) -> list[Payment]:
 
 def access_order(actor, pk, perm: OrderPerm = OrderPerm.VIEW) -> Order:
     """404 when missing or not visible; 403 when visible but `perm` is not allowed on it."""
-    order = (order_visible(actor).select_related("customer", "owner", "store", "opportunity", "quote", "contract",
-                                                 "created_by")
-             .filter(pk=_pk(pk)).first())
+    qs = order_visible(actor).select_related("customer", "owner", "store", "opportunity", "quote", "contract",
+                                             "created_by")
+    if perm != OrderPerm.VIEW:  # the row rule of `perm` comes with the row: no second query
+        qs = qs.annotate(perm_allowed=row_allowed(actor, perm))
+    order = qs.filter(pk=_pk(pk)).first()
     if order is None:
         raise Http404
     if perm != OrderPerm.VIEW:
-        require(actor, perm, order)
+        require_annotated(actor, perm, order.perm_allowed)
     return order
 
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,18 +193,22 @@ def won_lost_by_month(*, actor, year: int | None = None, extra: tuple[Perm, ...]
     tz = org_tz(actor.organization_id)
     year = year or timezone.localtime(timezone.now(), tz).year
     start, end = year_bounds(year, tz)
+    # The month in the organisation's time zone, as comparisons with the 11 month starts inside the
+    # year (aware datetimes, so any zone and its DST are right): plain SQL on both databases, where
+    # TruncMonth(tzinfo) runs a Python function per row on SQLite.
+    month = Case(*[When(closed_at__lt=month_bounds(dt.date(year, m + 1, 1), tz)[0], then=Value(m))
+                   for m in range(1, 12)], default=Value(12), output_field=IntegerField())
     qs = (opportunities_in_reach(actor, extra)
           .filter(closed_at__gte=start, closed_at__lt=end)
           .filter(Q(stage__is_won=True) | Q(stage__is_lost=True))
-          .annotate(month=TruncMonth("closed_at", tzinfo=tz))
+          .annotate(month=month)
           .values("month", "stage__is_won").order_by("month", "stage__is_won")
           .annotate(n=Count("id"), amount=Sum("amount", output_field=SUM_MONEY)))
     sql = [str(qs.query)]
     months = {dt.date(year, m, 1): {"won_count": 0, "won_amount": ZERO, "lost_count": 0, "lost_amount": ZERO}
               for m in range(1, 13)}
     for r in qs:
-        moment = r["month"]
-        key = month_of(moment, tz) if isinstance(moment, dt.datetime) else dt.date(moment.year, moment.month, 1)
+        key = dt.date(year, r["month"], 1)
         side = "won" if r["stage__is_won"] else "lost"
         months[key][f"{side}_count"] += r["n"]
         months[key][f"{side}_amount"] += _cents(r["amount"])

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from guanxi.core import audit
@@ -35,7 +36,7 @@ from guanxi.sales.models import (
     OrderLine,
     Product,
 )
-from guanxi.sales.periods import month_of, org_tz
+from guanxi.sales.periods import month_of, zone
 from guanxi.sales.permissions import CommissionPerm
 
 RULE_FIELDS = ("name", "user", "product", "basis", "rate", "min_margin_percent", "priority", "is_active")
@@ -91,39 +92,47 @@ def line_commission(rule: CommissionRule, line: OrderLine) -> tuple[Decimal, Dec
 # --- the ledger ------------------------------------------------------------------------------
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk, organization_id=order.organization_id)
+    return (Order.objects.select_for_update(of=("self",)).select_related("organization")
+            .get(pk=order.pk, organization_id=order.organization_id))
 
 
 @transaction.atomic
 def commission_on_order_paid(*, order: Order, actor) -> list[CommissionEntry]:
     """Earn commission for each line of a paid order, in the month it was paid (the organisation's
     time zone). Returns the entries written by this call (none when they exist already)."""
-    order = _locked(order)
+    return commission_earn_locked(order=_locked(order), actor=actor)
+
+
+def commission_earn_locked(*, order: Order, actor) -> list[CommissionEntry]:
+    """`commission_on_order_paid` for a caller that holds the order row: `order` must be its own
+    instance read with select_for_update in the current transaction and saved as paid (the payment
+    service, at the moment the order becomes paid). One query for the rules, one for the lines with
+    whether each earned already, one INSERT for the entries, one for their audit row."""
     if order.status != Order.Status.PAID:
         raise ValueError(f"order {order.pk} is {order.status}, not paid")
     if order.owner_id is None:
         return []  # nobody to pay: an order of the shared pool earns no commission
-    already = set(
-        CommissionEntry.objects.filter(organization_id=order.organization_id, order=order,
-                                       kind=CommissionEntry.Kind.EARNED).values_list("order_line_id", flat=True)
-    )
     rules = list(CommissionRule.objects.filter(organization_id=order.organization_id, is_active=True))
-    period = month_of(order.paid_at, org_tz(order.organization_id))
+    period = month_of(order.paid_at, zone(order.organization.timezone))
+    earned_already = CommissionEntry.objects.filter(organization_id=order.organization_id, order_line=OuterRef("pk"),
+                                                    kind=CommissionEntry.Kind.EARNED)
     created = []
-    for line in order.lines.all().order_by("position", "id"):
-        if line.pk in already:
+    for line in (OrderLine.objects.filter(organization_id=order.organization_id, order=order)
+                 .annotate(earned_already=Exists(earned_already)).order_by("position", "id")):
+        if line.earned_already:
             continue
         rule = pick_rule(rules, user_id=order.owner_id, product_id=line.product_id)
         earned = line_commission(rule, line) if rule is not None else None
         if earned is None:
             continue
         basis, amount = earned
-        created.append(CommissionEntry.objects.create(
+        created.append(CommissionEntry(
             organization_id=order.organization_id, user_id=order.owner_id, order=order, order_line=line, rule=rule,
             kind=CommissionEntry.Kind.EARNED, period=period, basis_amount=basis, rate=rule.rate, amount=amount,
             currency=order.currency,
         ))
     if created:
+        created = CommissionEntry.objects.bulk_create(created)
         _audit_entries(actor, order, created)
     return created
 
@@ -137,7 +146,7 @@ def commission_on_order_cancelled(*, order: Order, actor) -> list[CommissionEntr
         raise ValueError(f"order {order.pk} is {order.status}, not cancelled")
     entries = list(CommissionEntry.objects.filter(organization_id=order.organization_id, order=order))
     reversed_lines = {e.order_line_id for e in entries if e.kind == CommissionEntry.Kind.REVERSAL}
-    period = month_of(order.cancelled_at, org_tz(order.organization_id))
+    period = month_of(order.cancelled_at, zone(order.organization.timezone))
     created = []
     for earned in entries:
         if earned.kind != CommissionEntry.Kind.EARNED or earned.order_line_id in reversed_lines:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from guanxi.core import audit
 from guanxi.core.models import Organization
 from guanxi.core.money import parse_money
-from guanxi.core.permissions import require
+from guanxi.core.permissions import require, require_locked
 from guanxi.core.validation import check_text, reject_unknown, resolve_owner
 from guanxi.customers.models import Contact, Customer, TimelineEvent
 from guanxi.customers.permissions import CustomerPerm
@@ -82,19 +82,25 @@ def _pipeline_and_stage(organization_id: int, pipeline_value, stage_value) -> tu
             pipeline = None
         if pipeline is None:
             raise ValidationError({"pipeline": [_("Choose a valid pipeline.")]})
+    return pipeline, _stage_of(organization_id, pipeline, stage_value)
+
+
+def _stage_of(organization_id: int, pipeline: Pipeline, stage_value) -> Stage:
+    """The stage `stage_value` names in `pipeline` (the first open stage when blank)."""
     if stage_value in (None, ""):
         stage = pipeline.stages.filter(is_won=False, is_lost=False).order_by("position").first()
         if stage is None:
             raise ValidationError({"stage": [_("This pipeline has no open stage.")]})
-        return pipeline, stage
+        return stage
     stage_id = stage_value.pk if isinstance(stage_value, Stage) else stage_value
     try:
-        stage = Stage.objects.filter(organization_id=organization_id, pipeline=pipeline, pk=int(stage_id)).first()
+        stage = Stage.objects.filter(organization_id=organization_id, pipeline=pipeline, pk=int(stage_id)).order_by(
+            "pk").first()
     except (TypeError, ValueError):
         stage = None
     if stage is None:
         raise ValidationError({"stage": [_("Choose a stage of this pipeline.")]})
-    return pipeline, stage
+    return stage
 
 
 def _probability(value) -> int:
@@ -217,7 +223,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict) -> Opport
     return opp
 
 
-def _move(actor, opp: Opportunity, stage: Stage, position: int | None) -> StageChange:
+def _move(actor, opp: Opportunity, stage: Stage, position: int | None, also: tuple[str, ...] = ()) -> StageChange:
     now = timezone.now()
     previous = opp.stage
     seconds = int((now - opp.stage_entered_at).total_seconds()) if opp.stage_entered_at else None
@@ -229,7 +235,7 @@ def _move(actor, opp: Opportunity, stage: Stage, position: int | None) -> StageC
     opp.closed_at = now if stage.is_closed else None
     opp.position = _position_at_end(stage) if position is None else position
     opp.save(update_fields=["stage", "stage_entered_at", "probability", "probability_overridden", "closed_at",
-                            "position", "updated_at"])
+                            "position", "updated_at", *also])
     change = StageChange.objects.create(
         organization_id=opp.organization_id, opportunity=opp, from_stage=previous, to_stage=stage, actor=actor,
         amount=opp.amount, probability=opp.probability, seconds_in_previous=max(seconds or 0, 0),
@@ -245,17 +251,21 @@ def opportunity_move(*, actor, opportunity: Opportunity, stage, before_id: int |
                      lost_reason: str | None = None) -> Opportunity:
     """Drop a card into `stage` (of the same pipeline), above the card `before_id` or at the end.
     Moving within the same stage only reorders (no history row)."""
-    require(actor, OpportunityPerm.CHANGE, opportunity)
-    opp = Opportunity.objects.select_for_update().select_related("stage", "customer").get(pk=opportunity.pk)
-    _pipeline, target = _pipeline_and_stage(opp.organization_id, opp.pipeline, stage)
+    # The permission is checked on the row as read under the lock (one query for both).
+    opp = require_locked(actor, OpportunityPerm.CHANGE, opportunity,
+                         Opportunity.objects.select_related("stage", "customer", "pipeline"))
+    if not opp.pipeline.is_active:
+        raise ValidationError({"pipeline": [_("Choose a valid pipeline.")]})
+    target = _stage_of(opp.organization_id, opp.pipeline, stage)
     if lost_reason is not None:
         check_text({"lost_reason": lost_reason})
         lost_reason = " ".join(str(lost_reason).split())[:300]
     if target.is_lost and target.pk != opp.stage_id and not (lost_reason or opp.lost_reason):
         raise ValidationError({"lost_reason": [_("Say why the deal was lost.")]})
+    also: tuple[str, ...] = ()
     if lost_reason is not None:
         opp.lost_reason = lost_reason
-        opp.save(update_fields=["lost_reason"])
+        also = ("lost_reason",)  # written with the move's own UPDATE below
     position = None
     try:
         before_id = int(before_id) if before_id not in (None, "") else None
@@ -272,9 +282,9 @@ def opportunity_move(*, actor, opportunity: Opportunity, stage, before_id: int |
     before = audit.snapshot(opp, ["stage", "probability"])
     if target.pk == opp.stage_id:
         opp.position = position if position is not None else _position_at_end(target)
-        opp.save(update_fields=["position"])
+        opp.save(update_fields=["position", *also])
         return opp
-    _move(actor, opp, target, position)
+    _move(actor, opp, target, position, also)
     audit.record(actor=actor, action=audit.Action.UPDATE, obj=opp,
                  changes=audit.diff(before, audit.snapshot(opp, ["stage", "probability"])))
     return opp

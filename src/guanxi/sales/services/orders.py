@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from guanxi.core import audit
 from guanxi.core.models import Organization
 from guanxi.core.money import ZERO, to_cents
-from guanxi.core.permissions import require, row_filter
+from guanxi.core.permissions import require, require_locked, row_filter
 from guanxi.core.validation import check_text, reject_unknown, resolve_owner
 from guanxi.customers.models import Customer, TimelineEvent
 from guanxi.customers.selectors import customer_visible
@@ -52,8 +52,8 @@ from guanxi.sales.models import (
 )
 from guanxi.sales.permissions import OpportunityPerm, OrderPerm, QuotePerm
 from guanxi.sales.services.commission import (
+    commission_earn_locked,
     commission_on_order_cancelled,
-    commission_on_order_paid,
 )
 from guanxi.sales.services.numbering import next_number
 from guanxi.sales.services.territories import customer_territory
@@ -79,9 +79,9 @@ PAYABLE = (S.CONFIRMED, S.DELIVERED)
 # --- the two moments other modules hook into -------------------------------------------------
 
 def _order_became_paid(*, actor, order: Order) -> None:
-    """The one place an order becomes paid (inside the payment's transaction, order row locked).
-    Commission for the order is written here."""
-    commission_on_order_paid(order=order, actor=actor)
+    """The one place an order becomes paid (inside the payment's transaction, `order` is the row it
+    locked and saved as paid). Commission for the order is written here."""
+    commission_earn_locked(order=order, actor=actor)
 
 
 def _order_cancelled_after_paid(*, actor, order: Order) -> None:
@@ -494,7 +494,10 @@ def payment_record(actor, order: Order, amount, method=Payment.Method.BANK, paid
 
 @transaction.atomic
 def _payment_record(*, actor, order, amount, method, paid_on, reference, idempotency_key) -> Payment:
-    require(actor, OrderPerm.RECORD_PAYMENT, order)
+    # The permission is checked on the order row as read under the lock (one query for both), with
+    # the customer (timeline) and organisation (time zone of the commission month) it needs.
+    locked = require_locked(actor, OrderPerm.RECORD_PAYMENT, order,
+                            Order.objects.select_related("customer", "organization"))
     amount = parse_decimal(amount, "amount", places=2, low=ZERO, high=MAX_AMOUNT, low_inclusive=False,
                            message=_("Enter an amount greater than 0."))
     method = _method(method)
@@ -507,8 +510,7 @@ def _payment_record(*, actor, order, amount, method, paid_on, reference, idempot
     key = str(idempotency_key or "")
     if len(key) > 64 or not key.isprintable() or not key.isascii():
         raise ValidationError({"idempotency_key": [_("At most 64 printable ASCII characters.")]})
-    locked = _locked(order)
-    if key:
+    if key:  # its own statement after the lock: a concurrent retry's payment is visible here (PostgreSQL)
         earlier = Payment.objects.filter(order=locked, idempotency_key=key).first()
         if earlier is not None:
             if earlier.amount != amount:

@@ -323,6 +323,8 @@ def test_who_may_record_a_payment(sales_world):
     for name in ("rep_b", "service", "cashier", "readonly", "manager_s2"):
         with pytest.raises(PermissionDenied):
             svc.payment_record(w.users[name], order, "10", "cash", None, "")
+        with pytest.raises(PermissionDenied):  # the permission is checked before the input
+            svc.payment_record(w.users[name], order, "-1", "cash", None, "")
     svc.payment_record(w.manager, order, "10", "cash", None, "")
 
 

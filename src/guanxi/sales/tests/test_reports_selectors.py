@@ -120,6 +120,30 @@ def test_won_lost_by_month(data):
     assert won_lost_by_month(actor=data.admin, year=2025).totals["won_count"] == 0
 
 
+def test_won_lost_months_follow_the_organisations_time_zone_and_its_summer_time(sales_world):
+    """Berlin: 1 April starts at 22:00 UTC on 31 March (summer time), 1 November at 23:00 UTC."""
+    import zoneinfo
+
+    w = sales_world
+    w.org.timezone = "Europe/Berlin"
+    w.org.save(update_fields=["timezone"])
+    utc, won, lost = dt.UTC, w.stages[4], w.stages[5]
+    for name, closed, stage in (("new year", dt.datetime(2025, 12, 31, 23, 0, tzinfo=utc), won),  # 1 Jan 00:00
+                                ("old year", dt.datetime(2025, 12, 31, 22, 59, tzinfo=utc), won),  # 2025
+                                ("march", dt.datetime(2026, 3, 31, 21, 59, tzinfo=utc), won),
+                                ("april", dt.datetime(2026, 3, 31, 22, 0, tzinfo=utc), lost),
+                                ("october", dt.datetime(2026, 10, 31, 22, 59, tzinfo=utc), won),
+                                ("november", dt.datetime(2026, 11, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin")), lost),
+                                ("december", dt.datetime(2026, 12, 31, 22, 59, tzinfo=utc), won),
+                                ("next year", dt.datetime(2026, 12, 31, 23, 0, tzinfo=utc), won)):
+        h.opportunity(w, w.rep_a, name, "100.00", stage, closed_at=closed)
+    by_month = {r["month"]: (r["won_count"], r["lost_count"]) for r in won_lost_by_month(actor=w.admin, year=2026).rows}
+    assert by_month == {"2026-01": (1, 0), "2026-02": (0, 0), "2026-03": (1, 0), "2026-04": (0, 1), "2026-05": (0, 0),
+                        "2026-06": (0, 0), "2026-07": (0, 0), "2026-08": (0, 0), "2026-09": (0, 0), "2026-10": (1, 0),
+                        "2026-11": (0, 1), "2026-12": (1, 0)}
+    assert won_lost_by_month(actor=w.admin, year=2025).totals["won_count"] == 1
+
+
 def test_forecast_vs_quota(data):
     r = forecast_vs_quota(actor=data.admin, month=MARCH)
     keys = ("username", "quota", "won_amount", "attainment", "open_count", "open_amount", "weighted", "projected")

@@ -97,15 +97,14 @@ def opportunity_move(request, pk):
     form = MoveForm(request.POST)
     error = None
     if form.is_valid():
-        try:
-            services.opportunity_move(actor=request.user, opportunity=opp, stage=form.cleaned_data["stage"],
-                                      before_id=form.cleaned_data.get("before"),
-                                      lost_reason=form.cleaned_data.get("lost_reason") or None)
+        try:  # the service returns the row as it wrote it (stage and pipeline loaded); a refusal changed nothing
+            opp = services.opportunity_move(actor=request.user, opportunity=opp, stage=form.cleaned_data["stage"],
+                                            before_id=form.cleaned_data.get("before"),
+                                            lost_reason=form.cleaned_data.get("lost_reason") or None)
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
         error = " ".join(e for errs in form.errors.values() for e in errs)
-    opp.refresh_from_db()
     if error:
         messages.error(request, error)
     else:
