@@ -38,9 +38,14 @@ def run(db: str, rows: int, only: str) -> dict:
         subprocess.run(["psql", base.rsplit("/", 1)[0] + "/postgres", "-qc", "CREATE DATABASE guanxi_bench"], check=True)
     out = work / "result.json"
     try:
-        subprocess.run([sys.executable, "-m", "bench.runner", "--db-url", url, "--rows", str(rows), "--work", str(work),
-                        "--out", str(out), "--only", only], check=True, cwd=ROOT)
-        result = json.loads(out.read_text())
+        proc = subprocess.run([sys.executable, "-m", "bench.runner", "--db-url", url, "--rows", str(rows), "--work",
+                               str(work), "--out", str(out), "--only", only], cwd=ROOT)
+        if proc.returncode != 0 and not out.exists():
+            raise subprocess.CalledProcessError(proc.returncode, proc.args)
+        result = json.loads(out.read_text())  # the runner saves after each workload: a failure keeps those before it
+        if proc.returncode != 0:
+            result["failed"] = f"bench.runner exited {proc.returncode} after: {', '.join(result) or 'nothing'}"
+            print(f"bench on {db}: {result['failed']}", file=sys.stderr)
         if only in ("all", "peer"):
             from bench import peer
 
@@ -68,6 +73,8 @@ def report(results: dict[str, dict], rows: int) -> str:
         lines.extend(_search_lines(db, r.get("search", {})))
         lines.extend(_http_lines(db, r))
         lines.extend(sales_lines(db, r))
+        if "failed" in r:
+            lines.append(f"| stopped | {db} | {r['failed']} | — | — | — |")
     return "\n".join(lines)
 
 
@@ -140,6 +147,8 @@ def main():
     text = report(results, args.rows)
     print(text)
     (VAR / f"report-{args.rows}.md").write_text(text + "\n")
+    if any("failed" in r for r in results.values()):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,10 @@ def main():
     with unscoped():
         actor = make_actor()
     out = {}
+
+    def save():  # after every workload: a later one that fails (or a stopped run) keeps the figures so far
+        Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False))
+
     if args.only in ("all", "import"):
         for fmt in ("csv", "xlsx"):
             path = str(work / f"customers-{args.rows}.{fmt}")
@@ -197,8 +201,10 @@ def main():
                 if fmt == "xlsx":
                     truncate()
                 out[f"import {fmt}"] = bench_import(actor, path, args.rows)
+                save()
         # Peak RSS of the import path: measured right after the first (CSV) import, before any copy for the raw side.
         out["peak_rss_mb"] = out["import csv"]["rss_hwm_mb"]
+        save()
     elif args.only != "sales":  # search and the HTTP workloads only need the dataset: one import through the real path
         from guanxi.core.tenancy import tenant_scope
         from guanxi.imports.services import import_file_sync
@@ -213,12 +219,15 @@ def main():
             http.load_contacts(actor, args.rows, work)  # search runs over customers and their contacts
             rep = http.reps(actor)[0]
         out["search"] = bench_search(actor, rep)
+        save()
     if args.only in ("all", "list_api"):
         with unscoped():
             out["list_api"] = http.list_api(actor, work)
+        save()
     if args.only in ("all", "peer"):
         with unscoped():
             out["peer_ours"] = http.peer_ours(actor, args.rows, work)
+        save()
     if args.only in ("all", "sales"):  # workloads 5-7 in their own organisation: bench/sales.py
         from bench import sales
 
@@ -226,7 +235,7 @@ def main():
             # Under `all`, the sales workloads keep to 20,000 opportunities (seeding a million deals is not
             # what they measure); `bench sales --rows N` sizes them on their own.
             out["sales"] = sales.measure(args.rows if args.only == "sales" else min(args.rows, 20_000))
-    Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False))
+    save()
 
 
 if __name__ == "__main__":

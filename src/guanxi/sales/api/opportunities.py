@@ -149,7 +149,7 @@ def opportunities_delete(request, opportunity_id: int):
 def opportunities_move(request, opportunity_id: int, payload: MoveIn):
     """Into `stage_id` of the same pipeline, above `before_id` or at the end of the column. A stage
     change appends a history row; moving into a lost stage needs a lost reason (422 otherwise)."""
-    opp = selectors.access_opportunity(request.auth, opportunity_id, OpportunityPerm.CHANGE)
+    opp = selectors.access_opportunity(request.auth, opportunity_id, OpportunityPerm.CHANGE, related=())
     with api_field_names(API_NAMES):
         services.opportunity_move(actor=request.auth, opportunity=opp, stage=payload.stage_id,
                                   before_id=payload.before_id, lost_reason=payload.lost_reason)

@@ -197,7 +197,7 @@ def orders_payments_create(request, order_id: int, payload: PaymentIn):
     """On a confirmed or delivered order, at most the balance due (422 on `amount` otherwise). The
     payment that reaches the total makes the order paid. A retry with the same `idempotency_key`
     answers 200 with the first payment."""
-    order = selectors.access_order(request.auth, order_id, OrderPerm.RECORD_PAYMENT)
+    order = selectors.access_order(request.auth, order_id, OrderPerm.RECORD_PAYMENT, related=())
     payment = services.payment_record(request.auth, order, payload.amount, payload.method, payload.paid_on,
                                       payload.reference, idempotency_key=payload.idempotency_key)
     return Status(200 if payment.replayed else 201, payment_out(payment, order))

@@ -131,15 +131,22 @@ def _pk(value) -> int:
     return pk
 
 
-def access_opportunity(actor, pk, perm: OpportunityPerm = OpportunityPerm.VIEW) -> Opportunity:
+# What the opportunity pages show with the record; a caller that only acts on it passes related=().
+ACCESS_RELATED = ("customer", "contact", "owner", "stage", "pipeline", "territory", "created_by")
+
+
+def access_opportunity(actor, pk, perm: OpportunityPerm = OpportunityPerm.VIEW, *,
+                       related: tuple[str, ...] = ACCESS_RELATED) -> Opportunity:
     """404 when missing or invisible, 403 when visible but `perm` is not allowed on it."""
-    qs = opportunity_visible(actor).select_related("customer", "contact", "owner", "stage", "pipeline", "territory",
-                                                   "created_by")
+    qs = opportunity_visible(actor)
+    if related:  # (select_related() without names would follow every relation)
+        qs = qs.select_related(*related)
     if perm != OpportunityPerm.VIEW:  # the row rule of `perm` comes with the row: no second query
         qs = qs.annotate(perm_allowed=row_allowed(actor, perm))
-    opp = qs.filter(pk=_pk(pk)).first()
-    if opp is None:
+    found = list(qs.filter(pk=_pk(pk)).order_by()[:1])
+    if not found:
         raise Http404
+    opp = found[0]
     if perm != OpportunityPerm.VIEW:
         require_annotated(actor, perm, opp.perm_allowed)
     return opp

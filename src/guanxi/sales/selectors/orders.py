@@ -85,15 +85,21 @@ def order_payments(*, order: Order) -> list[Payment]:
     return list(Payment.objects.filter(order=order).select_related("recorded_by").order_by("paid_on", "id"))
 
 
-def access_order(actor, pk, perm: OrderPerm = OrderPerm.VIEW) -> Order:
+# What the order pages show with the record; a caller that only acts on it passes related=().
+ACCESS_RELATED = ("customer", "owner", "store", "opportunity", "quote", "contract", "created_by")
+
+
+def access_order(actor, pk, perm: OrderPerm = OrderPerm.VIEW, *, related: tuple[str, ...] = ACCESS_RELATED) -> Order:
     """404 when missing or not visible; 403 when visible but `perm` is not allowed on it."""
-    qs = order_visible(actor).select_related("customer", "owner", "store", "opportunity", "quote", "contract",
-                                             "created_by")
+    qs = order_visible(actor)
+    if related:  # (select_related() without names would follow every relation)
+        qs = qs.select_related(*related)
     if perm != OrderPerm.VIEW:  # the row rule of `perm` comes with the row: no second query
         qs = qs.annotate(perm_allowed=row_allowed(actor, perm))
-    order = qs.filter(pk=_pk(pk)).first()
-    if order is None:
+    found = list(qs.filter(pk=_pk(pk)).order_by()[:1])
+    if not found:
         raise Http404
+    order = found[0]
     if perm != OrderPerm.VIEW:
         require_annotated(actor, perm, order.perm_allowed)
     return order

@@ -94,10 +94,11 @@ def _stage_of(organization_id: int, pipeline: Pipeline, stage_value) -> Stage:
         return stage
     stage_id = stage_value.pk if isinstance(stage_value, Stage) else stage_value
     try:
-        stage = Stage.objects.filter(organization_id=organization_id, pipeline=pipeline, pk=int(stage_id)).order_by(
-            "pk").first()
+        found = list(Stage.objects.filter(organization_id=organization_id, pipeline=pipeline, pk=int(stage_id))
+                     .order_by())
     except (TypeError, ValueError):
-        stage = None
+        found = []
+    stage = found[0] if found else None
     if stage is None:
         raise ValidationError({"stage": [_("Choose a stage of this pipeline.")]})
     return stage
@@ -135,7 +136,9 @@ def _clean_text(opp: Opportunity, data: dict) -> None:
 
 
 def _position_at_end(stage: Stage) -> int:
-    top = Opportunity.objects.filter(organization_id=stage.organization_id, stage=stage).aggregate(m=Max("position"))
+    # pipeline_id too (a stage's cards are all in its pipeline): MAX reads one entry of the board index
+    top = Opportunity.objects.filter(organization_id=stage.organization_id, pipeline_id=stage.pipeline_id,
+                                     stage=stage).aggregate(m=Max("position"))
     return (top["m"] or 0) + 1
 
 

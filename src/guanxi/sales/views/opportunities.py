@@ -93,7 +93,7 @@ def board(request, pk=None):
 def opportunity_move(request, pk):
     """The board's drop: the same service as the API. htmx gets the column headers back (out of
     band) and a toast; 422 with the reason when the move is refused (the card goes back)."""
-    opp = selectors.access_opportunity(request.user, pk, OpportunityPerm.CHANGE)
+    opp = selectors.access_opportunity(request.user, pk, OpportunityPerm.CHANGE, related=())
     form = MoveForm(request.POST)
     error = None
     if form.is_valid():

@@ -173,7 +173,7 @@ def order_cancel(request, pk):
 @login_required
 @require_POST
 def order_payment_add(request, pk):
-    order = selectors.access_order(request.user, pk, OrderPerm.RECORD_PAYMENT)
+    order = selectors.access_order(request.user, pk, OrderPerm.RECORD_PAYMENT, related=())
     form = PaymentForm(request.POST, order=order)
     if form.is_valid():
         data = form.cleaned_data
