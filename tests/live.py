@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 PASSWORD = "Guanxi-live-2026!"
-FIGURES: list[str] = []  # printed in the terminal summary (tests/conftest.py)
+FIGURES: list[str] = []  # carried to the terminal summary by tests/conftest.py
 
 
 def figure(text: str) -> None:
