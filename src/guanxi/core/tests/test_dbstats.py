@@ -94,3 +94,20 @@ def _has_stat1() -> bool:
     with connection.cursor() as c:
         c.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
         return c.fetchone() is not None
+
+
+def test_the_hourly_job_is_scheduled_and_refreshes_sqlite_statistics(world):
+    from huey.contrib.djhuey import HUEY
+
+    from guanxi.core.tasks import refresh_planner_statistics
+
+    assert any(task.name.endswith("refresh_planner_statistics") for task in HUEY._registry.periodic_tasks)
+    _customers(world, 3)
+    if connection.vendor == "sqlite" and _has_stat1():
+        with connection.cursor() as c:
+            c.execute("DELETE FROM sqlite_stat1")
+    refresh_planner_statistics.call_local()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as c:
+            c.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer'")
+            assert c.fetchone()[0] > 0
