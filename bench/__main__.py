@@ -119,8 +119,10 @@ def _http_lines(db: str, r: dict) -> list[str]:
             else:
                 theirs = peer[op]
                 ref = f"{label}: {_fmt(theirs)}"
+                if not theirs["requests"]:  # none answered within the run: no ratio to give
+                    ref += f" — no request answered in {theirs['seconds']} s"
                 ratio_v = ours["rps"] / theirs["rps"] if theirs["rps"] else float("inf")
-                ratio = f"{ratio_v:,.1f}×"
+                ratio = f"{ratio_v:,.1f}×" if theirs["rps"] else "∞ (peer 0)"
                 verdict = "met" if ratio_v >= 1 and ours["errors"] == 0 else "MISSED"
             lines.append(f"| peer: {what}, c={ours['clients']} | {db} | {_fmt(ours)} | {ref} | {ratio} "
                          f"| ≥ 1× the peer {verdict} |")

@@ -55,6 +55,7 @@ def reps(owner) -> list:
     from django.db import connection, transaction
 
     from guanxi.core import services
+    from guanxi.core.dbstats import refresh_statistics
     from guanxi.core.roles import Role
     from guanxi.customers.models import Customer
 
@@ -75,10 +76,9 @@ def reps(owner) -> list:
         c.execute(f"UPDATE {table} SET store_id = %s, owner_id = (SELECT owner FROM bench_owner_map m "
                   f"WHERE m.k = {table}.id %% {len(made)}) WHERE organization_id = %s", [store.pk, org.pk])
         c.execute("DROP TABLE bench_owner_map")
-        if connection.vendor == "postgresql":
-            # Fresh planner statistics for the owners just written, as autovacuum would give them within
-            # a minute; measured straight away, the stale ones make the planner sort every visible row.
-            c.execute(f"ANALYZE {table}")
+    # Fresh planner statistics for the owners just written, as autovacuum (PostgreSQL) or the hourly job
+    # (SQLite) would give them; measured straight away, stale ones made PostgreSQL sort every visible row.
+    refresh_statistics([table])
     return made
 
 

@@ -46,8 +46,15 @@ def truncate():
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as c:
-        for t in reversed(TABLES):
-            c.execute(f'DELETE FROM "{t}"')
+        if connection.vendor == "postgresql":
+            # TRUNCATE, not DELETE: deleted rows stay in the tables and their indexes until a vacuum, which
+            # the raw side's one long transaction holds off, so its COPY and foreign-key checks would wade
+            # through a million dead customers (its COMMIT ran > 15 min at 1M). CASCADE: the tables that
+            # point at customers are empty at this stage.
+            c.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES) + " CASCADE")
+        else:
+            for t in reversed(TABLES):
+                c.execute(f'DELETE FROM "{t}"')
 
 
 def dump() -> dict[str, tuple[list[str], list[tuple]]]:

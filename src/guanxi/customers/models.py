@@ -102,6 +102,7 @@ class Customer(TenantModel):
             models.Index(fields=["organization", "phone2"]),
             models.Index(fields=["organization", "email"]),
             models.Index(fields=["organization", "name_pinyin"]),
+            models.Index(fields=["organization", "name"]),  # the duplicate check (CUS-5)
         ]
 
     def __str__(self) -> str:

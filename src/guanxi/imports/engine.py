@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core import audit
+from guanxi.core.dbstats import refresh_statistics
 from guanxi.core.pinyin import full_and_initials
 from guanxi.customers.importers import SPECS
 from guanxi.customers.models import Contact, Customer, CustomerTag, SearchKey, Tag, TimelineEvent
@@ -140,6 +141,8 @@ def run_job(job_id: int, *, resume: bool = False) -> ImportJob:
     if not clean:
         job.status, job.finished_at = Status.REJECTED, timezone.now()
         job.save(update_fields=["status", "finished_at", *REPORT_FIELDS])
+    else:
+        refresh_statistics([m._meta.db_table for m in WRITTEN_MODELS.get(job.kind, ())])
     return job
 
 
@@ -250,3 +253,6 @@ def write_contacts(job: ImportJob, records: list[dict]) -> tuple[int, int]:
 
 # kind → writer(job, batch of checked records) → (created, updated), called inside the run's transaction.
 WRITERS = {"customers": write_customers, "contacts": write_contacts}
+# kind → the models its writer fills, whose planner statistics are refreshed after a run (core.dbstats).
+WRITTEN_MODELS = {"customers": [Customer, SearchKey, CustomerTag, TimelineEvent],
+                  "contacts": [Contact, SearchKey, TimelineEvent]}

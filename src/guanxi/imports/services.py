@@ -25,12 +25,14 @@ KIND_PERMS: dict[str, Perm] = {"customers": CustomerPerm.IMPORT, "contacts": Cus
 REQUIRED_FIELDS: dict[str, set[str]] = {"customers": {"name"}, "contacts": {"name", "customer"}}
 
 
-def register_kind(kind: str, *, fields: dict, rows, writer, perm: Perm, required: set[str]) -> None:
+def register_kind(kind: str, *, fields: dict, rows, writer, perm: Perm, required: set[str], models=()) -> None:
     """Let the engine import `kind` (a value of ImportJob.Kind): its column spec and row checker
     (like customers.importers), the writer the engine calls with each batch of checked rows inside
-    the run's transaction (returning (created, updated)), the permission, the required fields."""
+    the run's transaction (returning (created, updated)), the permission, the required fields, and
+    the models the writer fills (their planner statistics are refreshed after a run)."""
     SPECS[kind] = (fields, rows)
     engine.WRITERS[kind] = writer
+    engine.WRITTEN_MODELS[kind] = list(models)
     KIND_PERMS[kind] = perm
     REQUIRED_FIELDS[kind] = set(required)
 

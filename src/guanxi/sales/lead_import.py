@@ -203,4 +203,4 @@ def register() -> None:
     from guanxi.imports.services import register_kind
 
     register_kind("leads", fields=LEAD_FIELDS, rows=LeadRows, writer=write_leads, perm=LeadPerm.IMPORT,
-                  required={"name"})
+                  required={"name"}, models=[Lead])
