@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from guanxi.core.models import AuditEntry
 from guanxi.customers.models import TimelineEvent
@@ -69,7 +70,7 @@ def test_quote_from_an_opportunity_copies_its_people_and_places(sales_world):
     assert (quote.customer, quote.owner, quote.store, quote.territory) == (opp.customer, w.rep_a, w.stores["S1"],
                                                                           w.territories["shanghai"])
     assert quote.currency == "CNY"
-    assert (quote.valid_until - quote.created_at.date()).days == 30
+    assert (quote.valid_until - timezone.localdate(quote.created_at)).days == 30  # the local date (Shanghai)
     second = quote_create(actor=w.rep_a, data={"customer": w.customers["own"].pk})
     assert second.number != quote.number and second.opportunity is None and second.owner == w.rep_a
     assert TimelineEvent.objects.filter(customer=opp.customer, kind=TimelineEvent.Kind.QUOTE).count() == 2
