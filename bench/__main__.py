@@ -12,6 +12,7 @@ import platform
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.sales import report_lines as sales_lines
@@ -63,6 +64,9 @@ def run(db: str, rows: int, only: str) -> dict:
 def report(results: dict[str, dict], rows: int) -> str:
     lines = [f"machine: {platform.machine()}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; rows: {rows:,}",
              "", "| workload | db | ours | yardstick in the same run (raw engine, /ping or peer) | ratio | goal |", "|---|---|---|---|---|---|"]
+    for db, r in results.items():
+        if r.get("runs"):
+            lines.insert(1, f"{db}: " + "; ".join(f"{x['workloads']} finished {x['finished']}" for x in r["runs"]))
     for db, r in results.items():
         for fmt in ("csv", "xlsx") if "import csv" in r else ():
             w = r[f"import {fmt}"]
@@ -144,7 +148,14 @@ def main():
         if args.report_only:
             results[db] = json.loads(saved.read_text())
             continue
-        results[db] = run(db, args.rows, args.name)
+        result = run(db, args.rows, args.name)
+        runs = [{"workloads": args.name, "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}]
+        if args.name != "all" and saved.exists():  # one workload again: it replaces its figures, the rest stay
+            earlier = json.loads(saved.read_text())
+            earlier.pop("failed", None)
+            runs = earlier.pop("runs", []) + runs
+            result = {**earlier, **result}
+        results[db] = {**result, "runs": runs}
         saved.write_text(json.dumps(results[db], indent=1, ensure_ascii=False))  # kept if a later engine fails
     text = report(results, args.rows)
     print(text)
