@@ -15,6 +15,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.runner import WORKLOADS, workloads
 from bench.sales import report_lines as sales_lines
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def run(db: str, rows: int, only: str) -> dict:
         if proc.returncode != 0:
             result["failed"] = f"bench.runner exited {proc.returncode} after: {', '.join(result) or 'nothing'}"
             print(f"bench on {db}: {result['failed']}", file=sys.stderr)
-        if only in ("all", "peer"):
+        if {"all", "peer"} & set(only.split(",")):
             from bench import peer
 
             try:
@@ -137,7 +138,8 @@ def main():
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
-    parser.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer", "sales"])
+    parser.add_argument("name", nargs="?", default="all", type=lambda t: ",".join(workloads(t)),
+                        help="all, or workloads separated by commas: " + ", ".join(WORKLOADS))
     parser.add_argument("--report-only", action="store_true",
                         help="print the report from the results the last runs saved (var/bench/result-DB-ROWS.json)")
     args = parser.parse_args()

@@ -258,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve, django=False)
 
     p = sub.add_parser("bench", help="run the benchmarks (ours vs. the raw engine)")
-    p.add_argument("name", nargs="?", default="all", choices=["all", "import", "search", "list_api", "peer", "sales"])
+    p.add_argument("name", nargs="?", default="all", help="all, or workloads separated by commas: import, search, "
+                   "list_api, peer, sales")
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--db", default="both", choices=["sqlite", "pg", "both"])
     p.set_defaults(func=cmd_bench, django=False)
