@@ -159,6 +159,9 @@ class Contact(TenantModel):
             models.Index(fields=["organization", "customer"]),
             models.Index(fields=["organization", "phone"]),
             models.Index(fields=["organization", "email"]),
+            # The contact list's default order (name_pinyin, id), read from the index: without it every
+            # page sorted all contacts (250,000 in the bench: 5 req/s on PostgreSQL).
+            models.Index(fields=["organization", "name_pinyin", "id"]),
         ]
 
     def __str__(self) -> str:

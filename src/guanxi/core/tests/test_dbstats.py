@@ -111,3 +111,16 @@ def test_the_hourly_job_is_scheduled_and_refreshes_sqlite_statistics(world):
         with connection.cursor() as c:
             c.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer'")
             assert c.fetchone()[0] > 0
+
+
+@SQLITE_ONLY
+def test_the_contact_list_is_read_in_its_order_from_an_index(world):
+    from guanxi.customers.selectors import contact_list
+
+    for i, customer in enumerate(_customers(world, 30)):
+        services.contact_create(actor=world.admin, customer=customer, data={"name": f"联系人{i:02d}"})
+    refresh_statistics()
+    sql, params = contact_list(actor=world.admin).query.sql_with_params()
+    plan = _plan(sql, params)
+    assert "TEMP B-TREE" not in plan, plan  # no sort of every contact for each page
+    assert "customers_contact USING INDEX" in plan, plan
