@@ -156,6 +156,24 @@ def require_annotated(user, perm: Perm, allowed) -> None:
         raise PermissionDenied(perm)
 
 
+def access_row(visible: QuerySet, user, pk: int, perm: Perm, *, view: Perm, related: tuple[str, ...] = ()):
+    """The row `pk` of `visible` (the rows `user` may see) in one query: Http404 when it is not there,
+    PermissionDenied when `perm` (other than the `view` that `visible` already applies) does not reach
+    it — its row rule is read with the row (`row_allowed`). `related` is select_related's names (none
+    by default: select_related() without names would follow every relation)."""
+    from django.http import Http404
+
+    qs = visible.select_related(*related) if related else visible
+    if perm != view:
+        qs = qs.annotate(perm_allowed=row_allowed(user, perm))
+    found = list(qs.filter(pk=pk).order_by()[:1])
+    if not found:
+        raise Http404
+    if perm != view:
+        require_annotated(user, perm, found[0].perm_allowed)
+    return found[0]
+
+
 def require_locked(user, perm: Perm, obj, queryset: QuerySet | None = None, **kwargs):
     """`require(user, perm, obj)` and `select_for_update` in one query: the row is read under the lock
     through the row rule itself, so the check is on the very row the caller goes on to change.

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from guanxi.core.money import ZERO, to_cents
-from guanxi.core.permissions import require_annotated, row_allowed, row_filter
+from guanxi.core.permissions import access_row, row_filter
 from guanxi.customers.selectors import matching_customer_ids
 from guanxi.sales.models import Opportunity, Pipeline, Stage, StageChange, Territory
 from guanxi.sales.permissions import OpportunityPerm
@@ -138,18 +138,7 @@ ACCESS_RELATED = ("customer", "contact", "owner", "stage", "pipeline", "territor
 def access_opportunity(actor, pk, perm: OpportunityPerm = OpportunityPerm.VIEW, *,
                        related: tuple[str, ...] = ACCESS_RELATED) -> Opportunity:
     """404 when missing or invisible, 403 when visible but `perm` is not allowed on it."""
-    qs = opportunity_visible(actor)
-    if related:  # (select_related() without names would follow every relation)
-        qs = qs.select_related(*related)
-    if perm != OpportunityPerm.VIEW:  # the row rule of `perm` comes with the row: no second query
-        qs = qs.annotate(perm_allowed=row_allowed(actor, perm))
-    found = list(qs.filter(pk=_pk(pk)).order_by()[:1])
-    if not found:
-        raise Http404
-    opp = found[0]
-    if perm != OpportunityPerm.VIEW:
-        require_annotated(actor, perm, opp.perm_allowed)
-    return opp
+    return access_row(opportunity_visible(actor), actor, _pk(pk), perm, view=OpportunityPerm.VIEW, related=related)
 
 
 def pipeline_list(*, actor, include_inactive: bool = False) -> QuerySet:

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from guanxi.core.permissions import require_annotated, row_allowed, row_filter
+from guanxi.core.permissions import access_row, row_filter
 from guanxi.customers.access import _pk
 from guanxi.sales.models import Order, Payment, Quote
 from guanxi.sales.permissions import OrderPerm, QuotePerm
@@ -91,18 +91,7 @@ ACCESS_RELATED = ("customer", "owner", "store", "opportunity", "quote", "contrac
 
 def access_order(actor, pk, perm: OrderPerm = OrderPerm.VIEW, *, related: tuple[str, ...] = ACCESS_RELATED) -> Order:
     """404 when missing or not visible; 403 when visible but `perm` is not allowed on it."""
-    qs = order_visible(actor)
-    if related:  # (select_related() without names would follow every relation)
-        qs = qs.select_related(*related)
-    if perm != OrderPerm.VIEW:  # the row rule of `perm` comes with the row: no second query
-        qs = qs.annotate(perm_allowed=row_allowed(actor, perm))
-    found = list(qs.filter(pk=_pk(pk)).order_by()[:1])
-    if not found:
-        raise Http404
-    order = found[0]
-    if perm != OrderPerm.VIEW:
-        require_annotated(actor, perm, order.perm_allowed)
-    return order
+    return access_row(order_visible(actor), actor, _pk(pk), perm, view=OrderPerm.VIEW, related=related)
 
 
 def access_quote(actor, pk) -> Quote:
